@@ -1,0 +1,392 @@
+"""The one analysis every front end reports: ``analyze_source`` and ``analyze_tree``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flake8_asyncio_run.findings import Finding, RunnerCall, ScopeRef, Span
+from flake8_asyncio_run.flow import CallRecord, PathCounter, ScopeFlow
+from flake8_asyncio_run.options import AnalysisOptions
+from flake8_asyncio_run.positions import ColumnMap, split_lines
+from flake8_asyncio_run.prefilter import might_run_event_loops
+from flake8_asyncio_run.resolution import (
+    Resolver,
+    RunnerKind,
+    Scope,
+    ScopeBuilder,
+    WrapperInfo,
+    iter_own_nodes,
+)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    findings: tuple[Finding, ...]
+    #: Every runner call in the file, reported or not, for the fixer to rewrite.
+    runner_calls: tuple[RunnerCall, ...]
+
+
+EMPTY = Analysis((), ())
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    kind: RunnerKind
+    display: str
+    wrapper: WrapperInfo | None
+
+    @property
+    def library_runner(self) -> RunnerKind:
+        return self.wrapper.runner if self.wrapper else self.kind
+
+
+def analyze_source(
+    source: str, filename: str = "<unknown>", options: AnalysisOptions | None = None
+) -> Analysis:
+    """Analyse Python source text.  Raises SyntaxError for text that does not parse."""
+    options = options or AnalysisOptions()
+    if not might_run_event_loops(source, options):
+        return EMPTY
+    tree = ast.parse(source, filename)
+    return analyze_tree(tree, split_lines(source), options)
+
+
+def analyze_tree(
+    tree: ast.Module, lines: list[str], options: AnalysisOptions | None = None
+) -> Analysis:
+    return _FileAnalysis(tree, lines, options or AnalysisOptions()).run()
+
+
+class _FileAnalysis:
+    def __init__(self, tree: ast.Module, lines: list[str], options: AnalysisOptions) -> None:
+        self.tree = tree
+        self.columns = ColumnMap(lines)
+        self.builder = ScopeBuilder(tree)
+        self.resolver = Resolver(self.builder, options.runners, options.factories)
+        self.findings: list[Finding] = []
+        self.runner_calls: dict[int, RunnerCall] = {}
+
+    # Resolution ---------------------------------------------------------------------------
+    def classify(self, call: ast.Call) -> _Resolved | None:
+        scope = self.builder.scope_of_call.get(id(call))
+        if scope is None:
+            return None
+        found = self.resolver.runner_kind(call, scope)
+        if found is None:
+            return None
+        kind, display = found
+        wrapper = self.resolver.wrapper(call.func, scope) if kind.form == "wrapper" else None
+        return _Resolved(kind, display, wrapper)
+
+    def observe(self, call: ast.Call) -> str | None:
+        scope = self.builder.scope_of_call.get(id(call))
+        return None if scope is None else self.resolver.loop_management(call, scope)
+
+    def count(self, body: list[ast.stmt] | ast.expr) -> ScopeFlow[_Resolved]:
+        counter: PathCounter[_Resolved] = PathCounter(
+            self.classify, self.observe, is_pure=lambda r: r.library_runner.family == "asgiref"
+        )
+        return counter.run(body)
+
+    def find_wrappers(self) -> None:
+        """Module-level functions and lambdas that run a loop on every returning path."""
+        candidates: dict[str, ast.AST] = {}
+        for name, bindings in self.builder.module.bindings.items():
+            if len(bindings) != 1 or bindings[0].node is None:
+                continue
+            node = bindings[0].node
+            if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+                candidates[name] = node
+        changed = True
+        while changed:
+            changed = False
+            for name, node in candidates.items():
+                if name in self.resolver.wrappers:
+                    continue
+                body = node.body
+                flow = self.count(body)
+                if not flow.calls or not flow.least_at_exit:
+                    continue
+                behind = flow.calls[0].info.library_runner
+                self.resolver.wrappers[name] = WrapperInfo(
+                    name, behind, self._is_passthrough(node, flow), node
+                )
+                changed = True
+
+    def _is_passthrough(self, node: ast.AST, flow: ScopeFlow[_Resolved]) -> bool:
+        """``def w(c): return asyncio.run(c)`` (or a lambda of that shape)."""
+        if len(flow.calls) != 1 or not isinstance(node, (ast.FunctionDef, ast.Lambda)):
+            return False
+        args = node.args
+        if args.posonlyargs or args.vararg or args.kwarg or args.kwonlyargs or args.defaults:
+            return False
+        if len(args.args) != 1:
+            return False
+        if isinstance(node, ast.Lambda):
+            returned: ast.AST | None = node.body
+        else:
+            body = [s for s in node.body if not _is_docstring(s)]
+            returned = body[0].value if len(body) == 1 and isinstance(body[0], ast.Return) else None
+        record = flow.calls[0]
+        resolved = record.info
+        return (
+            returned is record.node
+            and not record.node.keywords
+            and len(record.node.args) == 1
+            and isinstance(record.node.args[0], ast.Name)
+            and record.node.args[0].id == args.args[0].arg
+            and (
+                resolved.kind.form == "coroutine"
+                or (resolved.wrapper is not None and resolved.wrapper.passthrough)
+            )
+        )
+
+    # Rules --------------------------------------------------------------------------------
+    def run(self) -> Analysis:
+        self.find_wrappers()
+        loop_starters: list[Scope] = []
+        for scope in _walk_scopes(self.builder.module):
+            if scope.kind == "comprehension":
+                continue
+            flow = self.count(_scope_body(scope))
+            for record in flow.calls:
+                self.runner_calls[id(record.node)] = self._runner_call(record)
+            if scope.kind == "async_function":
+                self._report_in_async(scope, flow)
+                continue
+            self._report_sync(scope, flow)
+            if flow.calls and scope.kind in ("function", "lambda"):
+                loop_starters.append(scope)
+        if loop_starters:
+            self._report_loop_bound_globals(loop_starters[0])
+        findings = _one_per_line(self.findings)
+        calls = sorted(self.runner_calls.values(), key=lambda c: c.span)
+        return Analysis(tuple(findings), tuple(calls))
+
+    def _runner_call(self, record: CallRecord[_Resolved]) -> RunnerCall:
+        resolved = record.info
+        passthrough = resolved.wrapper.passthrough if resolved.wrapper else False
+        return RunnerCall(
+            self.columns.span(record.node),
+            resolved.library_runner.family,
+            resolved.kind.form,
+            resolved.display,
+            passthrough,
+        )
+
+    def _scope_ref(self, scope: Scope) -> ScopeRef:
+        node = scope.node
+        kind = "module" if scope.kind == "module" else scope.kind
+        if kind == "lambda":
+            kind = "function"
+        line = getattr(node, "lineno", 0)
+        col = self.columns.char_col(line, getattr(node, "col_offset", 0)) if line else 0
+        return ScopeRef(kind, scope.name, line, col)  # type: ignore[arg-type]
+
+    def _report_sync(self, scope: Scope, flow: ScopeFlow[_Resolved]) -> None:
+        ref = self._scope_ref(scope)
+        for record in flow.calls:
+            call = self.runner_calls[id(record.node)]
+            if record.loop is not None:
+                loop_span = self.columns.span(record.loop)
+                self.findings.append(
+                    Finding(
+                        "ARO102",
+                        f"{call.display} inside a loop starts a new event loop on every "
+                        f"iteration in '{scope.name}' (loop at line {loop_span.line}); "
+                        "run the whole loop in one coroutine",
+                        call.span,
+                        ref,
+                        (call,),
+                        loop=loop_span,
+                    )
+                )
+            if record.count >= 2:
+                first = self.runner_calls[id(flow.calls[record.first].node)]
+                code = "ARO105" if record.pure else "ARO101"
+                self.findings.append(
+                    Finding(
+                        code,
+                        f"{call.display} starts a {_ordinal(record.count)} event loop in "
+                        f"'{scope.name}' (first at line {first.span.line}); combine the awaits "
+                        "into one coroutine run once",
+                        call.span,
+                        ref,
+                        (first, call),
+                    )
+                )
+        managed = [r for r in flow.calls if r.info.library_runner.family != "trio"]
+        if managed:
+            runner = self.runner_calls[id(managed[0].node)]
+            for node, label in flow.observed:
+                self.findings.append(
+                    Finding(
+                        "ARO104",
+                        f"{label} in '{scope.name}', which also runs {runner.display} "
+                        f"(line {runner.span.line}), mixes a managed event loop with a "
+                        "hand-managed one; use one asyncio.run() (or asyncio.Runner) alone",
+                        self.columns.span(node),
+                        ref,
+                        (runner,),
+                    )
+                )
+
+    def _report_in_async(self, scope: Scope, flow: ScopeFlow[_Resolved]) -> None:
+        ref = self._scope_ref(scope)
+        for record in flow.calls:
+            call = self.runner_calls[id(record.node)]
+            family = record.info.library_runner.family
+            if family in ("anyio", "trio"):
+                effect = "blocks the running event loop until it finishes"
+                advice = "await the async function directly"
+            elif family == "custom":
+                effect = "starts a nested event loop, which raises or blocks the running one"
+                advice = "await the coroutine instead"
+            elif family == "asgiref":
+                effect = (
+                    'raises "RuntimeError: You cannot use AsyncToSync in the same thread as '
+                    'an async event loop"'
+                )
+                advice = "await the async function directly"
+            else:
+                effect = (
+                    'raises "RuntimeError: asyncio.run() cannot be called from a running '
+                    'event loop"'
+                )
+                advice = "await the coroutine instead"
+            self.findings.append(
+                Finding(
+                    "ARO103",
+                    f"{call.display} inside async function '{scope.name}' {effect}; {advice}",
+                    call.span,
+                    ref,
+                    (call,),
+                )
+            )
+
+    def _report_loop_bound_globals(self, starter: Scope) -> None:
+        starter_line = getattr(starter.node, "lineno", 0)
+        module = self.builder.module
+        targets: list[tuple[ast.AST, ast.AST, set[str], Scope]] = []
+        for node in iter_own_nodes(module.node.body):  # type: ignore[attr-defined]
+            targets.extend(_assignments(node, None, module))
+        for scope in _walk_scopes(module):
+            if scope.kind in ("function", "async_function") and scope.declared_global:
+                for node in iter_own_nodes(scope.node.body):  # type: ignore[attr-defined]
+                    targets.extend(_assignments(node, scope.declared_global, scope))
+        for statement, value, names, scope in sorted(
+            targets, key=lambda t: (t[0].lineno, t[0].col_offset)  # type: ignore[attr-defined]
+        ):
+            resource = self._factory_in(value, scope)
+            if resource is None:
+                continue
+            for name in sorted(names):
+                self.findings.append(
+                    Finding(
+                        "ARO201",
+                        f"{resource} cached in module global '{name}' is bound to the first "
+                        f"event loop that uses it, but '{starter.name}' (line {starter_line}) "
+                        "starts a new loop per call; create it inside the coroutine "
+                        "(async with) or keep one loop per worker",
+                        self.columns.span(statement),
+                        self._scope_ref(scope),
+                        detail=(("global", name), ("resource", resource)),
+                    )
+                )
+
+    def _factory_in(self, value: ast.AST, scope: Scope) -> str | None:
+        stack = [value]
+        while stack:
+            node = stack.pop(0)
+            if isinstance(node, ast.Lambda):
+                continue
+            if isinstance(node, ast.Call):
+                call_scope = self.builder.scope_of_call.get(id(node), scope)
+                resource = self.resolver.factory(node, call_scope)
+                if resource is not None:
+                    return resource
+            stack.extend(ast.iter_child_nodes(node))
+        return None
+
+
+def _assignments(
+    node: ast.AST, only: set[str] | None, scope: Scope
+) -> Iterator[tuple[ast.AST, ast.AST, set[str], Scope]]:
+    """(statement, value, global names it binds, scope) for assignments of interest."""
+    from flake8_asyncio_run.resolution import iter_target_names
+
+    if isinstance(node, ast.Assign):
+        targets: list[ast.AST] = list(node.targets)
+        value: ast.AST | None = node.value
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        targets, value = [node.target], node.value
+    else:
+        return
+    if value is None:
+        return
+    names = {n for t in targets for n in iter_target_names(t)}
+    if only is not None:
+        names &= only
+    if names:
+        yield node, value, names, scope
+
+
+def _walk_scopes(scope: Scope) -> Iterator[Scope]:
+    yield scope
+    for child in scope.children:
+        yield from _walk_scopes(child)
+
+
+def _scope_body(scope: Scope) -> list[ast.stmt] | ast.expr:
+    node = scope.node
+    if isinstance(node, ast.Lambda):
+        return node.body
+    body: list[ast.stmt] = node.body  # type: ignore[attr-defined]
+    return body
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
+
+
+def _ordinal(number: int) -> str:
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _one_per_line(findings: list[Finding]) -> list[Finding]:
+    """Two findings of one code on one line give one report, at the first of them."""
+    kept: dict[tuple[str, int], Finding] = {}
+    for finding in sorted(findings, key=Finding.sort_key):
+        key = (finding.code, finding.span.line)
+        if key in kept:
+            earlier = kept[key]
+            merged = earlier.calls + tuple(c for c in finding.calls if c not in earlier.calls)
+            kept[key] = _with_calls(earlier, merged)
+        else:
+            kept[key] = finding
+    return sorted(kept.values(), key=Finding.sort_key)
+
+
+def _with_calls(finding: Finding, calls: tuple[RunnerCall, ...]) -> Finding:
+    return Finding(
+        finding.code,
+        finding.message,
+        finding.span,
+        finding.scope,
+        calls,
+        finding.loop,
+        finding.detail,
+    )
+
+
+__all__ = ["EMPTY", "Analysis", "Span", "analyze_source", "analyze_tree"]

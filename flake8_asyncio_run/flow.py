@@ -1,0 +1,410 @@
+"""Path-sensitive counting of event-loop runner calls within one scope.
+
+The engine walks a scope's statements once, carrying the set of execution paths that
+can reach each point.  A path is summarised by the first runner call on it and how many
+runner calls it has made.  For every runner call we keep the largest count any path
+reaching it has, and the first call of that path; ARO101 reports counts of two or more.
+
+Loops are entered zero or one times: repetition is ARO102's business, so that a single
+call in a loop body is not also "the 2nd" loop.  Exceptions are handled honestly: an
+``except`` or ``finally`` block can follow any prefix of its ``try`` body, including a
+runner call that raised after its loop was created and closed.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+#: A path summary's key: the first call's index on the path (None: no call yet), and
+#: whether every call so far is "pure" (async_to_sync, reported apart as ARO105).
+PathKey = tuple[int | None, bool]
+#: path key -> largest count of calls so far along such paths.
+Firsts = dict[PathKey, int]
+
+
+@dataclass(frozen=True)
+class State:
+    firsts: tuple[tuple[PathKey, int], ...]
+    least: int  # fewest calls on any path here
+
+    def as_dict(self) -> Firsts:
+        return dict(self.firsts)
+
+
+START = State((((None, True), 0),), 0)
+
+
+def merge(a: State | None, b: State | None) -> State | None:
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    combined = a.as_dict()
+    for first, count in b.firsts:
+        if combined.get(first, -1) < count:
+            combined[first] = count
+    return State(tuple(sorted(combined.items(), key=_key)), min(a.least, b.least))
+
+
+def merge_all(states: Iterable[State | None]) -> State | None:
+    result: State | None = None
+    for state in states:
+        result = merge(result, state)
+    return result
+
+
+def _key(item: tuple[PathKey, int]) -> tuple[int, bool]:
+    first, pure = item[0]
+    return (-1 if first is None else first, pure)
+
+
+@dataclass
+class CallRecord(Generic[T]):
+    node: ast.Call
+    info: T
+    #: The largest count of any path reaching this call, and that path's first call.
+    count: int = 0
+    first: int = 0
+    #: Whether that path's calls are all pure (see ``PathCounter``'s ``is_pure``).
+    pure: bool = True
+    #: The outermost loop (statement or comprehension) of the scope that repeats it.
+    loop: ast.AST | None = None
+
+
+@dataclass
+class ScopeFlow(Generic[T]):
+    calls: list[CallRecord[T]] = field(default_factory=list)
+    #: Fewest runner calls on any normally-returning path; None if no path returns.
+    least_at_exit: int | None = None
+    #: Other calls the caller asked to see, in source order (for ARO104).
+    observed: list[tuple[ast.Call, str]] = field(default_factory=list)
+
+
+class _Frame:
+    """Where abrupt exits (break/continue/return/raise) go."""
+
+    __slots__ = ("buckets", "kind")
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind  # "loop", "try" (body with handlers), "finally"
+        self.buckets: dict[str, State | None] = {}
+
+    def add(self, exit_kind: str, state: State) -> None:
+        self.buckets[exit_kind] = merge(self.buckets.get(exit_kind), state)
+
+
+_CATCHES = {"loop": ("break", "continue"), "try": ("raise",)}
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_TERMINATORS = {"sys.exit", "os._exit", "exit", "quit", "os.abort"}
+
+
+class PathCounter(Generic[T]):
+    """Counts runner calls along paths of one scope's body.
+
+    ``classify`` says whether a call starts an event loop; ``observe`` returns a label
+    for other calls worth collecting (hand-managed loop calls), or None.
+    """
+
+    def __init__(
+        self,
+        classify: Callable[[ast.Call], T | None],
+        observe: Callable[[ast.Call], str | None] | None = None,
+        is_pure: Callable[[T], bool] = lambda info: False,
+    ) -> None:
+        self._classify = classify
+        self._is_pure = is_pure
+        self._observe = observe
+        self._flow: ScopeFlow[T] = ScopeFlow()
+        self._index: dict[int, int] = {}
+        self._frames: list[_Frame] = []
+        self._handlers = 0  # how many try/finally frames are open
+        self._loops: list[ast.AST] = []
+        self._returns: State | None = None
+
+    # Entry points -------------------------------------------------------------------
+    def run(self, body: list[ast.stmt] | ast.expr) -> ScopeFlow[T]:
+        if isinstance(body, ast.expr):
+            end = self._expr(body, START)
+            self._returns = merge(self._returns, end)
+        else:
+            end = self._block(body, START)
+            self._returns = merge(self._returns, end)
+        self._flow.least_at_exit = None if self._returns is None else self._returns.least
+        return self._flow
+
+    # Abrupt exits ---------------------------------------------------------------------
+    def _exit(self, kind: str, state: State | None) -> None:
+        if state is None:
+            return
+        for frame in reversed(self._frames):
+            if frame.kind == "finally" or kind in _CATCHES.get(frame.kind, ()):
+                frame.add(kind, state)
+                return
+        if kind == "return":
+            self._returns = merge(self._returns, state)
+
+    def _may_raise(self, state: State | None) -> None:
+        if self._handlers and state is not None:
+            self._exit("raise", state)
+
+    # Statements -----------------------------------------------------------------------
+    def _block(self, body: list[ast.stmt], state: State | None) -> State | None:
+        for statement in body:
+            if state is None:
+                return None
+            self._may_raise(state)
+            state = self._stmt(statement, state)
+        return state
+
+    def _stmt(self, node: ast.stmt, state: State) -> State | None:  # noqa: C901
+        if isinstance(node, ast.If):
+            after_test = self._expr(node.test, state)
+            return merge(self._block(node.body, after_test), self._block(node.orelse, after_test))
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            return self._for(node, state)
+        if isinstance(node, ast.While):
+            return self._while(node, state)
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            current: State | None = state
+            for item in node.items:
+                current = self._expr(item.context_expr, current)
+                if item.optional_vars is not None:
+                    current = self._expr(item.optional_vars, current)
+            return self._block(node.body, current)
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            return self._try(node, state)
+        if isinstance(node, ast.Match):
+            return self._match(node, state)
+        if isinstance(node, ast.Return):
+            end = self._expr(node.value, state) if node.value is not None else state
+            self._exit("return", end)
+            return None
+        if isinstance(node, ast.Raise):
+            end: State | None = state
+            for part in (node.exc, node.cause):
+                if part is not None:
+                    end = self._expr(part, end)
+            self._exit("raise", end)
+            return None
+        if isinstance(node, ast.Break):
+            self._exit("break", state)
+            return None
+        if isinstance(node, ast.Continue):
+            self._exit("continue", state)
+            return None
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return self._exprs([*node.decorator_list, *_defaults(node.args)], state)
+        if isinstance(node, ast.ClassDef):
+            return self._exprs(
+                [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)], state
+            )
+        if isinstance(node, ast.Assign):
+            return self._exprs([node.value, *node.targets], state)
+        if isinstance(node, ast.Expr) and _is_terminator_call(node.value):
+            self._exit("raise", self._expr(node.value, state))
+            return None
+        # Everything else: evaluate its expressions in order.
+        return self._exprs(list(_child_expressions(node)), state)
+
+    def _for(self, node: ast.For | ast.AsyncFor, state: State) -> State | None:
+        after_iter = self._expr(node.iter, state)
+        frame = _Frame("loop")
+        self._frames.append(frame)
+        self._loops.append(node)
+        body_start = self._expr(node.target, after_iter)
+        body_end = self._block(node.body, body_start)
+        self._loops.pop()
+        self._frames.pop()
+        exhausted = merge_all([after_iter, body_end, frame.buckets.get("continue")])
+        return merge(self._block(node.orelse, exhausted), frame.buckets.get("break"))
+
+    def _while(self, node: ast.While, state: State) -> State | None:
+        frame = _Frame("loop")
+        self._frames.append(frame)
+        self._loops.append(node)
+        # The test runs before every iteration, so calls in it repeat too.
+        after_test = self._expr(node.test, state)
+        body_end = self._block(node.body, after_test)
+        self._loops.pop()
+        self._frames.pop()
+        if _always_true(node.test):
+            exhausted: State | None = None
+        else:
+            exhausted = merge_all([after_test, body_end, frame.buckets.get("continue")])
+        return merge(self._block(node.orelse, exhausted), frame.buckets.get("break"))
+
+    def _try(self, node: ast.stmt, state: State) -> State | None:
+        body: list[ast.stmt] = getattr(node, "body", [])
+        handlers: list[ast.ExceptHandler] = getattr(node, "handlers", [])
+        orelse: list[ast.stmt] = getattr(node, "orelse", [])
+        finalbody: list[ast.stmt] = getattr(node, "finalbody", [])
+
+        final_frame: _Frame | None = None
+        if finalbody:
+            final_frame = _Frame("finally")
+            self._frames.append(final_frame)
+            self._handlers += 1
+
+        handler_frame = _Frame("try")
+        if handlers:
+            self._frames.append(handler_frame)
+            self._handlers += 1
+        body_end = self._block(body, state)
+        if handlers:
+            self._frames.pop()
+            self._handlers -= 1
+        raised = handler_frame.buckets.get("raise")
+        normal = self._block(orelse, body_end)
+        for handler in handlers:
+            start = raised
+            if handler.type is not None:
+                start = self._expr(handler.type, start)
+            normal = merge(normal, self._block(handler.body, start))
+        if handlers and not any(_catches_everything(h) for h in handlers):
+            self._may_raise(raised)
+
+        if final_frame is None:
+            return normal
+        self._frames.pop()
+        self._handlers -= 1
+        after = self._block(finalbody, normal)
+        for exit_kind, pending in sorted(final_frame.buckets.items()):
+            self._exit(exit_kind, self._block(finalbody, pending))
+        return after
+
+    def _match(self, node: ast.Match, state: State) -> State | None:
+        subject = self._expr(node.subject, state)
+        result: State | None = None
+        exhaustive = False
+        for case in node.cases:
+            start = subject
+            if case.guard is not None:
+                start = self._expr(case.guard, start)
+            result = merge(result, self._block(case.body, start))
+            if case.guard is None and _irrefutable(case.pattern):
+                exhaustive = True
+        return result if exhaustive else merge(result, subject)
+
+    # Expressions ----------------------------------------------------------------------
+    def _exprs(self, nodes: Iterable[ast.AST | None], state: State | None) -> State | None:
+        for node in nodes:
+            if node is not None:
+                state = self._expr(node, state)
+        return state
+
+    def _expr(self, node: ast.AST, state: State | None) -> State | None:  # noqa: C901
+        if state is None:
+            return None
+        if isinstance(node, _NESTED):
+            if isinstance(node, ast.Lambda):
+                return self._exprs(_defaults(node.args), state)
+            return state
+        if isinstance(node, ast.IfExp):
+            after_test = self._expr(node.test, state)
+            return merge(self._expr(node.body, after_test), self._expr(node.orelse, after_test))
+        if isinstance(node, ast.BoolOp):
+            current = self._expr(node.values[0], state)
+            for value in node.values[1:]:
+                current = merge(current, self._expr(value, current))
+            return current
+        if isinstance(node, _COMPREHENSIONS):
+            return self._comprehension(node, state)
+        if isinstance(node, ast.Call):
+            after = self._exprs([node.func, *node.args, *node.keywords], state)
+            return self._call(node, after)
+        return self._exprs(list(ast.iter_child_nodes(node)), state)
+
+    def _comprehension(
+        self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp, state: State
+    ) -> State | None:
+        before = self._expr(node.generators[0].iter, state)
+        self._loops.append(node)
+        current = before
+        for index, generator in enumerate(node.generators):
+            if index:
+                current = self._expr(generator.iter, current)
+            for condition in generator.ifs:
+                current = merge(current, self._expr(condition, current))
+        if isinstance(node, ast.DictComp):
+            current = self._exprs([node.key, node.value], current)
+        else:
+            current = self._expr(node.elt, current)
+        self._loops.pop()
+        return merge(before, current)
+
+    def _call(self, node: ast.Call, state: State | None) -> State | None:
+        if state is None:
+            return None
+        info = self._classify(node)
+        if info is None:
+            if self._observe is not None:
+                label = self._observe(node)
+                if label is not None and all(n is not node for n, _ in self._flow.observed):
+                    self._flow.observed.append((node, label))
+            return state
+        index = self._index.get(id(node))
+        if index is None:
+            index = len(self._flow.calls)
+            self._index[id(node)] = index
+            self._flow.calls.append(CallRecord(node, info, loop=self._loops[0] if self._loops else None))
+        record = self._flow.calls[index]
+        this_pure = self._is_pure(info)
+        advanced: Firsts = {}
+        for (first, pure), count in state.firsts:
+            key = (index if first is None else first, pure and this_pure)
+            if advanced.get(key, -1) < count + 1:
+                advanced[key] = count + 1
+        for (first, pure), count in sorted(advanced.items(), key=_key):
+            assert first is not None
+            # Largest count wins; on a tie an impure path (ARO101) beats a pure one, then
+            # the earliest first call.
+            if (count, not pure, -first) > (record.count, not record.pure, -record.first):
+                record.count, record.first, record.pure = count, first, pure
+        after = State(tuple(sorted(advanced.items(), key=_key)), state.least + 1)
+        # The call may raise after its loop was created and closed.
+        self._may_raise(after)
+        return after
+
+
+def _defaults(args: ast.arguments) -> list[ast.expr]:
+    return [d for d in [*args.defaults, *args.kw_defaults] if d is not None]
+
+
+def _child_expressions(node: ast.AST) -> Iterable[ast.AST]:
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, ast.stmt):
+            yield child
+
+
+def _always_true(test: ast.expr) -> bool:
+    return isinstance(test, ast.Constant) and bool(test.value)
+
+
+def _irrefutable(pattern: ast.pattern) -> bool:
+    if isinstance(pattern, ast.MatchAs):
+        return pattern.pattern is None or _irrefutable(pattern.pattern)
+    if isinstance(pattern, ast.MatchOr):
+        return any(_irrefutable(p) for p in pattern.patterns)
+    return False
+
+
+def _catches_everything(handler: ast.ExceptHandler) -> bool:
+    kind = handler.type
+    return kind is None or (isinstance(kind, ast.Name) and kind.id == "BaseException")
+
+
+def _is_terminator_call(node: ast.expr) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id in _TERMINATORS
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return f"{func.value.id}.{func.attr}" in _TERMINATORS
+    return False

@@ -1,0 +1,488 @@
+"""Name resolution: which calls start an event loop, and which build loop-bound resources.
+
+Scope-aware and flow-insensitive: a name resolves to an import only when every binding
+of it in the scope that owns it is that same import, so a local ``def run`` or a
+parameter named ``run`` shadows ``from asyncio import run``.  Attribute calls resolve
+only through an imported module (``asyncio.run``), never through objects
+(``proc.run()``, ``self.run()``).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from flake8_asyncio_run.findings import CallForm, Family
+
+# --- What we know about libraries -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunnerKind:
+    family: Family
+    form: CallForm
+    display: str
+
+
+#: Qualified name -> the runner it is.  ``async_to_sync`` is special: the runner call is
+#: the *outer* call of ``async_to_sync(fn)(*args)``.
+KNOWN_RUNNERS: dict[str, RunnerKind] = {
+    "asyncio.run": RunnerKind("asyncio", "coroutine", "asyncio.run()"),
+    "asyncio.runners.run": RunnerKind("asyncio", "coroutine", "asyncio.run()"),
+    "anyio.run": RunnerKind("anyio", "callable", "anyio.run()"),
+    "trio.run": RunnerKind("trio", "callable", "trio.run()"),
+    "asgiref.sync.async_to_sync": RunnerKind("asgiref", "async_to_sync", "async_to_sync()"),
+}
+
+#: Hand-managed loop calls that ARO104 reports next to a managed runner.
+LOOP_MANAGEMENT: dict[str, str] = {
+    f"asyncio{sub}.{name}": f"asyncio.{name}()"
+    for sub in ("", ".events")
+    for name in ("get_event_loop", "new_event_loop", "set_event_loop")
+}
+
+#: Qualified name of a factory -> what the resource is called in messages.
+KNOWN_FACTORIES: dict[str, str] = {
+    "asyncpg.create_pool": "asyncpg pool",
+    "asyncpg.pool.create_pool": "asyncpg pool",
+    "asyncpg.connect": "asyncpg connection",
+    "asyncpg.connection.connect": "asyncpg connection",
+    "httpx.AsyncClient": "httpx AsyncClient",
+    "aiohttp.ClientSession": "aiohttp ClientSession",
+    "aiohttp.client.ClientSession": "aiohttp ClientSession",
+    "aiohttp.TCPConnector": "aiohttp TCPConnector",
+    "aiohttp.connector.TCPConnector": "aiohttp TCPConnector",
+    "redis.asyncio.Redis": "redis.asyncio client",
+    "redis.asyncio.StrictRedis": "redis.asyncio client",
+    "redis.asyncio.from_url": "redis.asyncio client",
+    "redis.asyncio.Redis.from_url": "redis.asyncio client",
+    "redis.asyncio.StrictRedis.from_url": "redis.asyncio client",
+    "redis.asyncio.client.Redis": "redis.asyncio client",
+    "redis.asyncio.ConnectionPool": "redis.asyncio connection pool",
+    "redis.asyncio.ConnectionPool.from_url": "redis.asyncio connection pool",
+    "redis.asyncio.connection.ConnectionPool": "redis.asyncio connection pool",
+    "sqlalchemy.ext.asyncio.create_async_engine": "SQLAlchemy async engine",
+    "motor.motor_asyncio.AsyncIOMotorClient": "Motor client",
+    "aio_pika.connect": "aio-pika connection",
+    "aio_pika.connect_robust": "aio-pika connection",
+    "asyncio.Queue": "asyncio.Queue",
+    "asyncio.Lock": "asyncio.Lock",
+    "asyncio.Event": "asyncio.Event",
+    "asyncio.Semaphore": "asyncio.Semaphore",
+    "asyncio.BoundedSemaphore": "asyncio.BoundedSemaphore",
+    "asyncio.Condition": "asyncio.Condition",
+}
+
+#: Modules whose names the text prefilter looks for.
+RUNNER_MODULES: tuple[str, ...] = ("asyncio", "anyio", "trio", "asgiref")
+
+
+# --- Scopes and bindings -----------------------------------------------------------------
+
+ScopeKind = Literal["module", "function", "async_function", "lambda", "class", "comprehension"]
+BindingKind = Literal["import", "def", "alias", "other"]
+
+
+@dataclass
+class Binding:
+    kind: BindingKind
+    #: import: the qualified name bound; alias: unused.
+    qualname: str = ""
+    #: def: the FunctionDef/Lambda; alias: the value expression.
+    node: ast.AST | None = None
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: ScopeKind
+    node: ast.AST
+    parent: Scope | None
+    name: str
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    declared_global: set[str] = field(default_factory=set)
+    declared_nonlocal: set[str] = field(default_factory=set)
+    star_imports: list[str] = field(default_factory=list)
+    children: list[Scope] = field(default_factory=list)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        if name in self.declared_global:
+            self.module().bindings.setdefault(name, []).append(binding)
+        elif name not in self.declared_nonlocal:
+            self.bindings.setdefault(name, []).append(binding)
+        # A nonlocal name binds in an enclosing function; lookups already go there.
+
+    @property
+    def is_sync(self) -> bool:
+        return self.kind in ("module", "function", "lambda", "class")
+
+    def module(self) -> Scope:
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+    def function_scope(self) -> Scope:
+        """The scope whose statements a comprehension's expressions run in."""
+        scope = self
+        while scope.kind == "comprehension" and scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+
+NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def iter_own_nodes(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """Every node of ``body`` that belongs to its scope (nested defs, classes and lambdas
+    are not entered; their decorators and defaults are not returned either)."""
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, NESTED_SCOPES):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def iter_target_names(target: ast.AST) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from iter_target_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from iter_target_names(target.value)
+
+
+class ScopeBuilder(ast.NodeVisitor):
+    """One pass that builds every scope's binding table and maps nodes to scopes."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.module = Scope("module", tree, None, "<module>")
+        self.scope_of: dict[int, Scope] = {id(tree): self.module}
+        #: id(ast.Call) -> the scope its names are looked up in.
+        self.scope_of_call: dict[int, Scope] = {}
+        self._current = self.module
+        self._qualname: list[str] = []
+        for statement in tree.body:
+            self.visit(statement)
+
+    # Scope-creating nodes ------------------------------------------------------------
+    def _enter(self, kind: ScopeKind, node: ast.AST, name: str) -> Scope:
+        scope = Scope(kind, node, self._current, name)
+        self._current.children.append(scope)
+        self.scope_of[id(node)] = scope
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            # Declarations must be known before the bindings they redirect.
+            for statement in iter_own_nodes(node.body):
+                if isinstance(statement, ast.Global):
+                    scope.declared_global.update(statement.names)
+                elif isinstance(statement, ast.Nonlocal):
+                    scope.declared_nonlocal.update(statement.names)
+        return scope
+
+    def _bind_arguments(self, scope: Scope, args: ast.arguments) -> None:
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        if args.vararg:
+            every.append(args.vararg)
+        if args.kwarg:
+            every.append(args.kwarg)
+        for arg in every:
+            scope.bind(arg.arg, Binding("other"))
+
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        self._visit_defaults(node.args)
+        self._current.bind(node.name, Binding("def", node=node))
+        kind: ScopeKind = "async_function" if isinstance(node, ast.AsyncFunctionDef) else "function"
+        self._qualname.append(node.name)
+        scope = self._enter(kind, node, ".".join(self._qualname))
+        self._bind_arguments(scope, node.args)
+        outer, self._current = self._current, scope
+        for statement in node.body:
+            self.visit(statement)
+        self._current = outer
+        self._qualname.pop()
+
+    visit_FunctionDef = _visit_function
+    visit_AsyncFunctionDef = _visit_function
+
+    def _visit_defaults(self, args: ast.arguments) -> None:
+        for default in [*args.defaults, *args.kw_defaults]:
+            if default is not None:
+                self.visit(default)
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._visit_defaults(node.args)
+        scope = self._enter("lambda", node, ".".join([*self._qualname, "<lambda>"]))
+        self._bind_arguments(scope, node.args)
+        outer, self._current = self._current, scope
+        self.visit(node.body)
+        self._current = outer
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for expression in [*node.decorator_list, *node.bases, *node.keywords]:
+            self.visit(expression)
+        self._current.bind(node.name, Binding("other"))
+        self._qualname.append(node.name)
+        scope = self._enter("class", node, ".".join(self._qualname))
+        outer, self._current = self._current, scope
+        for statement in node.body:
+            self.visit(statement)
+        self._current = outer
+        self._qualname.pop()
+
+    def _visit_comprehension(
+        self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
+    ) -> None:
+        # The first iterable is evaluated in the enclosing scope.
+        self.visit(node.generators[0].iter)
+        scope = self._enter("comprehension", node, self._current.name)
+        outer, self._current = self._current, scope
+        for index, generator in enumerate(node.generators):
+            for name in iter_target_names(generator.target):
+                scope.bind(name, Binding("other"))
+            if index:
+                self.visit(generator.iter)
+            for condition in generator.ifs:
+                self.visit(condition)
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+        self._current = outer
+
+    visit_ListComp = _visit_comprehension
+    visit_SetComp = _visit_comprehension
+    visit_DictComp = _visit_comprehension
+    visit_GeneratorExp = _visit_comprehension
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.scope_of_call[id(node)] = self._current
+        self.generic_visit(node)
+
+    # Binding statements --------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self._current.bind(alias.asname, Binding("import", alias.name))
+            else:
+                root = alias.name.split(".")[0]
+                self._current.bind(root, Binding("import", root))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        for alias in node.names:
+            if alias.name == "*":
+                if not node.level:
+                    self._current.module().star_imports.append(module)
+                continue
+            bound = alias.asname or alias.name
+            if node.level:
+                self._current.bind(bound, Binding("other"))
+            else:
+                self._current.bind(bound, Binding("import", f"{module}.{alias.name}"))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        simple_alias = (
+            len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, (ast.Name, ast.Attribute, ast.Lambda, ast.Call))
+        )
+        for target in node.targets:
+            self._bind_target(target, node.value if simple_alias else None)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+        self.visit(node.annotation)
+        self._bind_target(node.target, None)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        self._bind_target(node.target, None)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        self._current.function_scope().bind(node.target.id, Binding("other"))
+
+    def _bind_target(self, target: ast.AST, alias_value: ast.AST | None) -> None:
+        if isinstance(target, ast.Name):
+            if alias_value is not None:
+                self._current.bind(target.id, Binding("alias", node=alias_value))
+            else:
+                self._current.bind(target.id, Binding("other"))
+            return
+        if isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
+            for name in iter_target_names(target):
+                self._current.bind(name, Binding("other"))
+        self.visit(target)
+
+    def _visit_for(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        self._bind_target(node.target, None)
+        for statement in [*node.body, *node.orelse]:
+            self.visit(statement)
+
+    visit_For = _visit_for
+    visit_AsyncFor = _visit_for
+
+    def visit_withitem(self, node: ast.withitem) -> None:
+        self.visit(node.context_expr)
+        if node.optional_vars is not None:
+            self._bind_target(node.optional_vars, None)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.type is not None:
+            self.visit(node.type)
+        if node.name:
+            self._current.bind(node.name, Binding("other"))
+        for statement in node.body:
+            self.visit(statement)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            self._bind_target(target, None)
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.name:
+            self._current.bind(node.name, Binding("other"))
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self._current.bind(node.name, Binding("other"))
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        if node.rest:
+            self._current.bind(node.rest, Binding("other"))
+        self.generic_visit(node)
+
+
+# --- Resolving expressions ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrapperInfo:
+    """A module-local function (or lambda) that runs an event loop on every path."""
+
+    name: str
+    runner: RunnerKind  # the library runner behind it
+    passthrough: bool
+    node: ast.AST
+
+
+class Resolver:
+    """Resolves call targets to qualified names, runners and factories."""
+
+    def __init__(
+        self,
+        builder: ScopeBuilder,
+        extra_runners: Iterable[str] = (),
+        extra_factories: Iterable[str] = (),
+    ) -> None:
+        self.builder = builder
+        self.runners = dict(KNOWN_RUNNERS)
+        for name in extra_runners:
+            if name and name not in self.runners:
+                display = f"{name}()"
+                self.runners[name] = RunnerKind("custom", "wrapper", display)
+        self.factories = dict(KNOWN_FACTORIES)
+        for name in extra_factories:
+            if name and name not in self.factories:
+                self.factories[name] = f"'{name}' resource"
+        #: Module-level def/lambda name -> wrapper; filled in by the analysis.
+        self.wrappers: dict[str, WrapperInfo] = {}
+
+    # Names ----------------------------------------------------------------------------
+    def lookup(self, name: str, scope: Scope) -> tuple[Scope, list[Binding]] | None:
+        current: Scope | None = scope
+        if name in scope.declared_global:
+            current = scope.module()
+        elif name in scope.declared_nonlocal:
+            current = scope.parent
+        first = True
+        while current is not None:
+            skip_class = current.kind == "class" and not first
+            first = False
+            if not skip_class and name in current.bindings:
+                return current, current.bindings[name]
+            current = current.parent
+        return None
+
+    def qualname(self, expr: ast.AST, scope: Scope, depth: int = 0) -> str | None:
+        """``asyncio.run`` for ``aio.run`` after ``import asyncio as aio``, else None."""
+        if depth > 8:
+            return None
+        if isinstance(expr, ast.Attribute):
+            base = self.qualname(expr.value, scope, depth + 1)
+            return f"{base}.{expr.attr}" if base else None
+        if not isinstance(expr, ast.Name):
+            return None
+        found = self.lookup(expr.id, scope)
+        if found is None:
+            module = scope.module()
+            for star in module.star_imports:
+                candidate = f"{star}.{expr.id}"
+                if candidate in self.runners or candidate in LOOP_MANAGEMENT:
+                    return candidate
+            return None
+        owner, bindings = found
+        if all(b.kind == "import" for b in bindings):
+            names = {b.qualname for b in bindings}
+            return names.pop() if len(names) == 1 else None
+        if len(bindings) == 1 and bindings[0].kind == "alias" and bindings[0].node is not None:
+            value = bindings[0].node
+            if isinstance(value, (ast.Name, ast.Attribute)):
+                return self.qualname(value, owner, depth + 1)
+        return None
+
+    def wrapper(self, expr: ast.AST, scope: Scope) -> WrapperInfo | None:
+        if not isinstance(expr, ast.Name):
+            return None
+        info = self.wrappers.get(expr.id)
+        if info is None:
+            return None
+        found = self.lookup(expr.id, scope)
+        if found is None or found[0] is not self.builder.module:
+            return None
+        bindings = found[1]
+        if len(bindings) != 1 or bindings[0].node is not info.node:
+            return None
+        return info
+
+    # Calls ----------------------------------------------------------------------------
+    def runner_kind(self, call: ast.Call, scope: Scope) -> tuple[RunnerKind, str] | None:
+        """The runner a call starts, and the name to show for it."""
+        func = call.func
+        if isinstance(func, ast.Call):
+            inner = self.qualname(func.func, scope)
+            if inner is not None:
+                kind = self.runners.get(inner)
+                if kind is not None and kind.form == "async_to_sync":
+                    return kind, kind.display
+            return None
+        wrapper = self.wrapper(func, scope)
+        if wrapper is not None:
+            display = f"{wrapper.name}() (wraps {wrapper.runner.display})"
+            return RunnerKind(wrapper.runner.family, "wrapper", display), display
+        qualname = self.qualname(func, scope)
+        if qualname is None:
+            return None
+        kind = self.runners.get(qualname)
+        if kind is None or kind.form == "async_to_sync":
+            return None
+        return kind, kind.display
+
+    def loop_management(self, call: ast.Call, scope: Scope) -> str | None:
+        qualname = self.qualname(call.func, scope)
+        return LOOP_MANAGEMENT.get(qualname) if qualname else None
+
+    def factory(self, call: ast.Call, scope: Scope) -> str | None:
+        qualname = self.qualname(call.func, scope)
+        return self.factories.get(qualname) if qualname else None
