@@ -1,0 +1,234 @@
+"""Settings from every source, merged the same way for the CLI and the flake8 plugin.
+
+Precedence, key by key: ``[tool.flake8-asyncio-run]`` in the nearest ``pyproject.toml``
+< the ``[flake8]`` section of the nearest flake8 config file (``setup.cfg``,
+``tox.ini``, ``.flake8``) < command-line flags.
+"""
+
+from __future__ import annotations
+
+import configparser
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+from flake8_asyncio_run.options import AnalysisOptions
+from flake8_asyncio_run.selection import PerFileIgnore, Selection, parse_per_file_ignores
+
+PYPROJECT_TABLE = "flake8-asyncio-run"
+FLAKE8_FILES = ("setup.cfg", "tox.ini", ".flake8")
+
+#: Keys read from either file, and the Settings field each sets.
+_LIST_KEYS = {
+    "asyncio-runners": "runners",
+    "loop-bound-factories": "factories",
+    "select": "select",
+    "extend-select": "extend_select",
+    "ignore": "ignore",
+    "extend-ignore": "extend_ignore",
+    "exclude": "exclude",
+    "extend-exclude": "extend_exclude",
+}
+#: Only these are taken from flake8's own section: its select/ignore govern every
+#: plugin there, and copying them would silently turn our codes off.
+_FLAKE8_KEYS = (
+    "asyncio-runners",
+    "loop-bound-factories",
+    "per-file-ignores",
+    "exclude",
+    "extend-exclude",
+    "target-version",
+)
+
+DEFAULT_EXCLUDE = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    ".eggs",
+    "*.egg-info",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "node_modules",
+    "__pypackages__",
+    "site-packages",
+)
+
+
+class ConfigError(Exception):
+    """A config file that cannot be read or holds a bad value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    runners: tuple[str, ...] = ()
+    factories: tuple[str, ...] = ()
+    select: tuple[str, ...] = ("ARO",)
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[PerFileIgnore, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    target_version: str | None = None
+    #: Where each value came from, for ``--show-settings`` and error messages.
+    sources: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def analysis(self) -> AnalysisOptions:
+        return AnalysisOptions(self.runners, self.factories)
+
+    @property
+    def selection(self) -> Selection:
+        return Selection(
+            (*self.select, *self.extend_select),
+            (*self.ignore, *self.extend_ignore),
+            self.per_file_ignores,
+        )
+
+    @property
+    def excludes(self) -> tuple[str, ...]:
+        return (*self.exclude, *self.extend_exclude)
+
+    def merged(self, values: Mapping[str, Any], source: str) -> Settings:
+        if not values:
+            return self
+        return replace(self, **values, sources=(*self.sources, source))
+
+
+def _as_list(value: Any, key: str, source: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items = value.replace("\n", ",").split(",")
+    elif isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        items = list(value)
+    else:
+        raise ConfigError(f"{source}: '{key}' must be a list of strings")
+    return tuple(item.strip() for item in items if item.strip())
+
+
+def normalize(raw: Mapping[str, Any], source: str, keys: Sequence[str] | None = None) -> dict[str, Any]:
+    """Settings fields from a mapping of config keys (dashes or underscores)."""
+    values: dict[str, Any] = {}
+    for raw_key, value in raw.items():
+        key = raw_key.replace("_", "-")
+        if keys is not None and key not in keys:
+            continue
+        if value is None:
+            continue
+        if key in _LIST_KEYS:
+            values[_LIST_KEYS[key]] = _as_list(value, key, source)
+        elif key == "per-file-ignores":
+            if isinstance(value, Mapping):
+                entries = [
+                    PerFileIgnore(pattern, _as_list(codes, key, source))
+                    for pattern, codes in value.items()
+                ]
+                values["per_file_ignores"] = tuple(entries)
+            elif isinstance(value, (str, list, tuple)):
+                values["per_file_ignores"] = parse_per_file_ignores(value)
+            else:
+                raise ConfigError(f"{source}: 'per-file-ignores' must be a table or a string")
+        elif key == "target-version":
+            if not isinstance(value, str):
+                raise ConfigError(f"{source}: 'target-version' must be a string like 'py311'")
+            values["target_version"] = value
+    return values
+
+
+def find_upwards(start: Path, names: Sequence[str]) -> Path | None:
+    for directory in (start, *start.parents):
+        for name in names:
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def find_pyproject(start: Path) -> Path | None:
+    return find_upwards(start.resolve(), ("pyproject.toml",))
+
+
+def read_pyproject(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from error
+    return data
+
+
+def pyproject_table(start: Path) -> tuple[dict[str, Any], str]:
+    """Our table from the nearest pyproject.toml that has one."""
+    for directory in (start.resolve(), *start.resolve().parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            table = read_pyproject(candidate).get("tool", {}).get(PYPROJECT_TABLE)
+            if isinstance(table, dict):
+                return table, str(candidate)
+    return {}, ""
+
+
+def find_flake8_config(start: Path) -> tuple[dict[str, str], str]:
+    """flake8's rule: the nearest setup.cfg/tox.ini/.flake8 with a [flake8] section."""
+    for directory in (start.resolve(), *start.resolve().parents):
+        for name in FLAKE8_FILES:
+            candidate = directory / name
+            if not candidate.is_file():
+                continue
+            parser = configparser.RawConfigParser()
+            try:
+                parser.read(candidate, encoding="utf-8")
+            except (configparser.Error, OSError, UnicodeDecodeError) as error:
+                raise ConfigError(f"{candidate}: {error}") from error
+            if parser.has_section("flake8"):
+                return dict(parser.items("flake8")), str(candidate)
+    return {}, ""
+
+
+def requires_python_target(start: Path) -> str | None:
+    """``py310`` from the nearest pyproject's ``requires-python = ">=3.10"``."""
+    path = find_pyproject(start)
+    if path is None:
+        return None
+    try:
+        spec = read_pyproject(path).get("project", {}).get("requires-python")
+    except ConfigError:
+        return None
+    if not isinstance(spec, str):
+        return None
+    import re
+
+    versions = [
+        (int(major), int(minor))
+        for op, major, minor in re.findall(r"(>=|==|~=|>)\s*(\d+)\.(\d+)", spec)
+        if op != ">"
+    ]
+    if not versions:
+        return None
+    major, minor = min(versions)
+    return f"py{major}{minor}"
+
+
+def load_settings(cwd: Path | None = None, use_flake8_config: bool = True) -> Settings:
+    """pyproject table, then the flake8 config file, each overriding key by key."""
+    cwd = cwd or Path.cwd()
+    settings = Settings()
+    table, source = pyproject_table(cwd)
+    settings = settings.merged(normalize(table, source), source)
+    if use_flake8_config:
+        section, flake8_source = find_flake8_config(cwd)
+        settings = settings.merged(normalize(section, flake8_source, _FLAKE8_KEYS), flake8_source)
+    return settings

@@ -1,0 +1,82 @@
+"""Which codes are reported for a file: ``--select``/``--ignore`` prefixes and
+``per-file-ignores``, with flake8's semantics (the longest matching prefix wins)."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flake8_asyncio_run.rules import RULES
+
+#: The code of a file that does not parse (flake8's own code for it).
+SYNTAX_ERROR = "E999"
+_CODE = re.compile(r"^[A-Z]+[0-9]*$")
+
+
+@dataclass(frozen=True)
+class PerFileIgnore:
+    pattern: str
+    codes: tuple[str, ...]
+
+
+def parse_per_file_ignores(value: str | Sequence[str]) -> tuple[PerFileIgnore, ...]:
+    """flake8's ``file.py:ARO101,ARO102 other/*.py:ARO2`` form (also one entry per item)."""
+    text = value if isinstance(value, str) else "\n".join(value)
+    result: list[PerFileIgnore] = []
+    tokens = text.replace(",", " ").split()
+    pattern: str | None = None
+    codes: list[str] = []
+    for token in tokens:
+        if ":" in token:
+            if pattern is not None:
+                result.append(PerFileIgnore(pattern, tuple(codes)))
+            pattern, _, rest = token.rpartition(":")
+            codes = [rest] if rest else []
+        elif pattern is not None and _CODE.match(token):
+            codes.append(token)
+        else:
+            if pattern is not None:
+                result.append(PerFileIgnore(pattern, tuple(codes)))
+            pattern, codes = token, []
+    if pattern is not None:
+        result.append(PerFileIgnore(pattern, tuple(codes)))
+    return tuple(p for p in result if p.pattern)
+
+
+def path_matches(path: str, pattern: str) -> bool:
+    """flake8's rule: a pattern matches the basename, or the normalised absolute path."""
+    normalized = os.path.abspath(path)
+    basename = os.path.basename(normalized)
+    if fnmatch.fnmatch(basename, pattern):
+        return True
+    if os.sep in pattern or "/" in pattern or pattern.startswith("."):
+        pattern = os.path.abspath(pattern)
+    return fnmatch.fnmatch(normalized, pattern)
+
+
+@dataclass(frozen=True)
+class Selection:
+    select: tuple[str, ...] = ("ARO",)
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[PerFileIgnore, ...] = ()
+
+    def codes_for(self, path: str) -> frozenset[str]:
+        ignored = list(self.ignore)
+        for entry in self.per_file_ignores:
+            if path_matches(path, entry.pattern):
+                ignored.extend(entry.codes)
+        return frozenset(code for code in RULES if _decide(code, self.select, ignored))
+
+    def allows(self, code: str, path: str) -> bool:
+        return code == SYNTAX_ERROR or code in self.codes_for(path)
+
+
+def _decide(code: str, select: Iterable[str], ignore: Iterable[str]) -> bool:
+    selected = max((len(p) for p in select if code.startswith(p)), default=-1)
+    ignored = max((len(p) for p in ignore if code.startswith(p)), default=-1)
+    if selected < 0:
+        return False
+    return selected > ignored
