@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from reference_worker import QUEUE_NAME
 from reference_worker.errors import ConfigError
@@ -63,6 +63,16 @@ def _positive_number(env: Mapping[str, str], name: str, default: float, kind: ty
     if value <= 0:
         raise ConfigError(f"{name} must be a positive {kind.__name__} (got {raw!r})")
     return float(value)
+
+
+def dsn_with_schema(dsn: str, schema: str) -> str:
+    """``dsn`` with ``schema`` first in its search_path (libpq's ``options`` parameter)."""
+    if not schema.isidentifier():
+        raise ValueError(f"schema must be a plain identifier, got {schema!r}")
+    parts = urlsplit(dsn)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "options"]
+    query.append(("options", f"-csearch_path={schema}"))
+    return parts._replace(query=urlencode(query)).geturl()
 
 
 def database_url(env: Mapping[str, str] | None = None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +30,10 @@ class ServiceError(ReferenceWorkerError):
 def throwaway_postgres(directory: Path) -> Iterator[str]:
     """Start PostgreSQL with its data in ``directory``; yield its URL; stop and delete it."""
     try:
-        import pgserver
+        with warnings.catch_warnings():
+            # platformdirs warns about XDG_RUNTIME_DIR on import, which is noise here.
+            warnings.simplefilter("ignore")
+            import pgserver
     except ImportError:
         raise ServiceError(
             "DATABASE_URL is not set and pgserver is not installed "

@@ -19,12 +19,13 @@ from reference_worker.pipeline import PhotoJob, analyze_photo
 
 
 def ensure_stage_logging() -> None:
-    """Show the stage lines on stderr when nobody configured logging (plain ``rq worker``)."""
+    """Show the stage lines on stdout, next to RQ's own, when nobody configured logging
+    (plain ``rq worker``)."""
     stage_log = logging.getLogger("reference_worker.stages")
     if stage_log.level == logging.NOTSET:
         stage_log.setLevel(logging.INFO)
     if not stage_log.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(message)s"))
         stage_log.addHandler(handler)
 
