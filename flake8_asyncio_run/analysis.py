@@ -105,8 +105,7 @@ class _FileAnalysis:
             for name, node in candidates.items():
                 if name in self.resolver.wrappers:
                     continue
-                body = node.body
-                flow = self.count(body)
+                flow = self.count(node.body)  # type: ignore[attr-defined]
                 if not flow.calls or not flow.least_at_exit:
                     continue
                 behind = flow.calls[0].info.library_runner
@@ -277,7 +276,8 @@ class _FileAnalysis:
                 for node in iter_own_nodes(scope.node.body):  # type: ignore[attr-defined]
                     targets.extend(_assignments(node, scope.declared_global, scope))
         for statement, value, names, scope in sorted(
-            targets, key=lambda t: (t[0].lineno, t[0].col_offset)  # type: ignore[attr-defined]
+            targets,
+            key=lambda t: (t[0].lineno, t[0].col_offset),  # type: ignore[attr-defined]
         ):
             resource = self._factory_in(value, scope)
             if resource is None:

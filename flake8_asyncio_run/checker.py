@@ -42,7 +42,9 @@ def syntax_error_finding(error: SyntaxError) -> Finding:
     line = error.lineno or 1
     col = max((error.offset or 1) - 1, 0)
     message = f"SyntaxError: {error.msg}" if error.msg else "SyntaxError"
-    return Finding(SYNTAX_ERROR, message, Span(line, col, line, col), ScopeRef("module", "<module>", 0, 0))
+    return Finding(
+        SYNTAX_ERROR, message, Span(line, col, line, col), ScopeRef("module", "<module>", 0, 0)
+    )
 
 
 def check_source(text: str, path: str, settings: Settings) -> FileResult:
@@ -78,18 +80,20 @@ def _finish(path: str, source: SourceText, settings: Settings) -> FileResult:
         syntax = error if isinstance(error, SyntaxError) else SyntaxError(str(error))
         return FileResult(path, [syntax_error_finding(syntax)], source=source)
     analysis = analyze_tree(tree, split_lines(source.text), settings.analysis)
-    return FileResult(path, select_findings(analysis, source.text, path, settings), analysis, source)
+    return FileResult(
+        path, select_findings(analysis, source.text, path, settings), analysis, source
+    )
 
 
-def select_findings(
-    analysis: Analysis, text: str, path: str, settings: Settings
-) -> list[Finding]:
+def select_findings(analysis: Analysis, text: str, path: str, settings: Settings) -> list[Finding]:
     codes = settings.selection.codes_for(path)
     kept = [f for f in analysis.findings if f.code in codes]
     return sorted(remove_suppressed(text, kept), key=Finding.sort_key)
 
 
-def check_files(paths: Sequence[str], settings: Settings, jobs: int | None = None) -> list[FileResult]:
+def check_files(
+    paths: Sequence[str], settings: Settings, jobs: int | None = None
+) -> list[FileResult]:
     """Check many files; the prefilter runs here, parsing fans out when it pays."""
     results: dict[str, FileResult] = {}
     candidates: list[tuple[str, bytes]] = []
@@ -108,7 +112,9 @@ def check_files(paths: Sequence[str], settings: Settings, jobs: int | None = Non
     if workers > 1 and len(candidates) >= PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             chunk = max(1, len(candidates) // (workers * 4))
-            checked = pool.map(_check_candidate, candidates, [settings] * len(candidates), chunksize=chunk)
+            checked = pool.map(
+                _check_candidate, candidates, [settings] * len(candidates), chunksize=chunk
+            )
             for result in checked:
                 results[result.path] = result
     else:

@@ -27,28 +27,52 @@ class UsageError(Exception):
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("selection and configuration")
-    group.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                       help="files or directories to check; '-' reads standard input")
+    group.add_argument(
+        "paths",
+        nargs="*",
+        default=["."],
+        metavar="PATH",
+        help="files or directories to check; '-' reads standard input",
+    )
     group.add_argument("--select", help="comma-separated code prefixes to report (default: ARO)")
     group.add_argument("--extend-select", help="code prefixes to add to the selection")
     group.add_argument("--ignore", help="comma-separated code prefixes to leave out")
     group.add_argument("--extend-ignore", help="code prefixes to add to the ignore list")
-    group.add_argument("--per-file-ignores",
-                       help="flake8-style 'pattern:CODES' pairs, e.g. 'tests/*:ARO101'")
+    group.add_argument(
+        "--per-file-ignores", help="flake8-style 'pattern:CODES' pairs, e.g. 'tests/*:ARO101'"
+    )
     group.add_argument("--exclude", help="comma-separated globs replacing the default excludes")
     group.add_argument("--extend-exclude", help="comma-separated globs added to the excludes")
-    group.add_argument("--force-exclude", action="store_true",
-                       help="apply excludes to paths given explicitly too (for pre-commit)")
-    group.add_argument("--stdin-filename", metavar="PATH",
-                       help="the name of the file read from '-', for messages and per-file-ignores")
-    group.add_argument("--asyncio-runners", metavar="NAMES",
-                       help="comma-separated dotted names of functions that run an event loop")
-    group.add_argument("--loop-bound-factories", metavar="NAMES",
-                       help="comma-separated dotted names of loop-bound resource factories")
-    group.add_argument("--isolated", action="store_true",
-                       help="ignore pyproject.toml and flake8 config files")
-    group.add_argument("--jobs", "-j", type=int, default=None,
-                       help="worker processes for large trees (default: CPU count)")
+    group.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply excludes to paths given explicitly too (for pre-commit)",
+    )
+    group.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="the name of the file read from '-', for messages and per-file-ignores",
+    )
+    group.add_argument(
+        "--asyncio-runners",
+        metavar="NAMES",
+        help="comma-separated dotted names of functions that run an event loop",
+    )
+    group.add_argument(
+        "--loop-bound-factories",
+        metavar="NAMES",
+        help="comma-separated dotted names of loop-bound resource factories",
+    )
+    group.add_argument(
+        "--isolated", action="store_true", help="ignore pyproject.toml and flake8 config files"
+    )
+    group.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        help="worker processes for large trees (default: CPU count)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,13 +94,23 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     fix.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
     fix.add_argument("--style", choices=("auto", "combine", "runner"), default="auto")
-    fix.add_argument("--target-version", choices=[f"py3{m}" for m in range(10, 15)],
-                     help="oldest Python the code supports (default: requires-python, "
-                     "else the running interpreter)")
-    fix.add_argument("--exit-non-zero-on-fix", action="store_true",
-                     help="exit 1 when a file changed, even if no finding remains")
-    fix.add_argument("--output-format", choices=sorted(FORMATS), default="text",
-                     help="with --diff: how to print the findings and their fixes")
+    fix.add_argument(
+        "--target-version",
+        choices=[f"py3{m}" for m in range(10, 15)],
+        help="oldest Python the code supports (default: requires-python, "
+        "else the running interpreter)",
+    )
+    fix.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="exit 1 when a file changed, even if no finding remains",
+    )
+    fix.add_argument(
+        "--output-format",
+        choices=sorted(FORMATS),
+        default="text",
+        help="with --diff: how to print the findings and their fixes",
+    )
 
     commands.add_parser("lsp", help="run the language server on stdio (needs the 'lsp' extra)")
     return parser
@@ -137,8 +171,10 @@ def summarize(results: Sequence[FileResult], exit_zero: bool = False) -> int:
     files = sum(1 for r in results if r.findings)
     if count:
         plural = "s" if count != 1 else ""
-        print(f"Found {count} finding{plural} in {files} file{'s' if files != 1 else ''}.",
-              file=sys.stderr)
+        print(
+            f"Found {count} finding{plural} in {files} file{'s' if files != 1 else ''}.",
+            file=sys.stderr,
+        )
     if errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if count and not exit_zero else EXIT_CLEAN

@@ -119,7 +119,9 @@ def _as_list(value: Any, key: str, source: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in items if item.strip())
 
 
-def normalize(raw: Mapping[str, Any], source: str, keys: Sequence[str] | None = None) -> dict[str, Any]:
+def normalize(
+    raw: Mapping[str, Any], source: str, keys: Sequence[str] | None = None
+) -> dict[str, Any]:
     """Settings fields from a mapping of config keys (dashes or underscores)."""
     values: dict[str, Any] = {}
     for raw_key, value in raw.items():

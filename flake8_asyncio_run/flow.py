@@ -162,7 +162,7 @@ class PathCounter(Generic[T]):
             state = self._stmt(statement, state)
         return state
 
-    def _stmt(self, node: ast.stmt, state: State) -> State | None:  # noqa: C901
+    def _stmt(self, node: ast.stmt, state: State) -> State | None:
         if isinstance(node, ast.If):
             after_test = self._expr(node.test, state)
             return merge(self._block(node.body, after_test), self._block(node.orelse, after_test))
@@ -186,11 +186,7 @@ class PathCounter(Generic[T]):
             self._exit("return", end)
             return None
         if isinstance(node, ast.Raise):
-            end: State | None = state
-            for part in (node.exc, node.cause):
-                if part is not None:
-                    end = self._expr(part, end)
-            self._exit("raise", end)
+            self._exit("raise", self._exprs([node.exc, node.cause], state))
             return None
         if isinstance(node, ast.Break):
             self._exit("break", state)
@@ -298,7 +294,7 @@ class PathCounter(Generic[T]):
                 state = self._expr(node, state)
         return state
 
-    def _expr(self, node: ast.AST, state: State | None) -> State | None:  # noqa: C901
+    def _expr(self, node: ast.AST, state: State | None) -> State | None:
         if state is None:
             return None
         if isinstance(node, _NESTED):
@@ -352,7 +348,9 @@ class PathCounter(Generic[T]):
         if index is None:
             index = len(self._flow.calls)
             self._index[id(node)] = index
-            self._flow.calls.append(CallRecord(node, info, loop=self._loops[0] if self._loops else None))
+            self._flow.calls.append(
+                CallRecord(node, info, loop=self._loops[0] if self._loops else None)
+            )
         record = self._flow.calls[index]
         this_pure = self._is_pure(info)
         advanced: Firsts = {}

@@ -69,4 +69,9 @@ class Plugin:
             return
         analysis = analyze_tree(self._tree, split_lines(text), self.options)
         for finding in analysis.findings:
-            yield finding.span.line, finding.span.col, f"{finding.code} {finding.message}", type(self)
+            yield (
+                finding.span.line,
+                finding.span.col,
+                f"{finding.code} {finding.message}",
+                type(self),
+            )

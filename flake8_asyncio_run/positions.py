@@ -35,6 +35,4 @@ class ColumnMap:
         col: int = getattr(node, "col_offset", 0)
         end_line: int = getattr(node, "end_lineno", None) or line
         end_col: int = getattr(node, "end_col_offset", None) or col
-        return Span(
-            line, self.char_col(line, col), end_line, self.char_col(end_line, end_col)
-        )
+        return Span(line, self.char_col(line, col), end_line, self.char_col(end_line, end_col))

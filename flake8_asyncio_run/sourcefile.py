@@ -8,6 +8,7 @@ and follow a symlink to write its target.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import stat
@@ -57,8 +58,6 @@ def write_atomically(path: str, data: bytes) -> None:
         os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        except FileNotFoundError:
-            pass
         raise
