@@ -1,0 +1,161 @@
+"""What every benchmark script shares: the pinned corpus, the machine, and a timer that
+runs commands side by side (interleaved, repeated) and reports medians.
+
+The scripts are meant to be run as ``python bench/<name>.py`` from any directory; they
+import this module as ``common`` (their own directory is first on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_DIR = BENCH_DIR.parent
+CORPUS_DIR = BENCH_DIR / "corpus"
+WHEELS_DIR = BENCH_DIR / "wheels"
+VENVS_DIR = BENCH_DIR / ".venvs"
+
+#: The corpus: pinned wheels from PyPI, unpacked.  Pure-Python sources of three large,
+#: well-known projects; django and SQLAlchemy use asyncio/asgiref, so some files pass the
+#: prefilter and really get analysed.
+PINNED: tuple[str, ...] = ("django==5.2.19", "sqlalchemy==2.1.9", "sympy==1.14.0")
+
+
+def corpus_files(root: Path = CORPUS_DIR) -> list[Path]:
+    """Every ``.py`` file of the unpacked corpus, sorted."""
+    return sorted(p for p in root.rglob("*.py") if p.is_file())
+
+
+def require_corpus() -> list[Path]:
+    files = corpus_files()
+    if not files:
+        sys.exit(f"no corpus in {CORPUS_DIR}: run `python {BENCH_DIR / 'corpus.py'}` first")
+    return files
+
+
+def count_lines(files: Sequence[Path]) -> int:
+    total = 0
+    for path in files:
+        with open(path, "rb") as handle:
+            total += handle.read().count(b"\n")
+    return total
+
+
+# --- The machine ---------------------------------------------------------------------------
+
+
+def _lscpu_model() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return platform.processor() or "unknown CPU"
+    for line in out.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "Model name":
+            return value.strip()
+    return "unknown CPU"
+
+
+def tool_version(command: Sequence[str]) -> str:
+    try:
+        out = subprocess.run(list(command), capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unavailable"
+    return (out.stdout or out.stderr).strip().splitlines()[0]
+
+
+def machine_summary() -> str:
+    return (
+        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {_lscpu_model()}; "
+        f"{platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()} ({platform.python_implementation()})"
+    )
+
+
+# --- Timing --------------------------------------------------------------------------------
+
+
+@dataclass
+class Timed:
+    """One contender: a command line run in ``cwd`` with ``env``."""
+
+    name: str
+    argv: list[str]
+    cwd: Path = REPO_DIR
+    env: Mapping[str, str] | None = None
+    #: Exit codes that count as success (linters exit 1 when they find something).
+    ok_codes: tuple[int, ...] = (0, 1)
+    times: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def spread(self) -> str:
+        return f"min {min(self.times):.3f} s, max {max(self.times):.3f} s"
+
+    def run_once(self) -> float:
+        start = time.perf_counter()
+        done = subprocess.run(
+            self.argv,
+            cwd=self.cwd,
+            env=None if self.env is None else dict(self.env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        elapsed = time.perf_counter() - start
+        if done.returncode not in self.ok_codes:
+            sys.exit(
+                f"{self.name} failed with exit {done.returncode}:\n"
+                f"  {' '.join(self.argv)}\n{done.stderr.decode(errors='replace')[-2000:]}"
+            )
+        return elapsed
+
+
+def interleave(
+    contenders: Sequence[Timed],
+    repeats: int,
+    warmup: int = 1,
+    progress: Callable[[str], None] | None = None,
+) -> None:
+    """Run every contender once per round, rotating the order each round so that no
+    contender always goes first (or right after another one); fill ``times``."""
+    count = len(contenders)
+    for round_number in range(-warmup, repeats):
+        shift = round_number % count
+        order = list(contenders[shift:]) + list(contenders[:shift])
+        for contender in order:
+            elapsed = contender.run_once()
+            if round_number >= 0:
+                contender.times.append(elapsed)
+            if progress:
+                label = "warm-up" if round_number < 0 else f"round {round_number + 1}/{repeats}"
+                progress(f"  {label}: {contender.name} {elapsed:.3f} s")
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def venv_script(venv: Path, name: str) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin") / name
+
+
+def find_executable(name: str) -> str | None:
+    """``name`` next to the running interpreter first, then on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
