@@ -31,6 +31,9 @@ Firsts = dict[PathKey, int]
 class State:
     firsts: tuple[tuple[PathKey, int], ...]
     least: int  # fewest calls on any path here
+    #: Indices of the calls some path here has made: a call repeats when it reaches
+    #: the back edge of a loop around it (not when a return or break always follows).
+    made: frozenset[int] = frozenset()
 
     def as_dict(self) -> Firsts:
         return dict(self.firsts)
@@ -48,7 +51,7 @@ def merge(a: State | None, b: State | None) -> State | None:
     for first, count in b.firsts:
         if combined.get(first, -1) < count:
             combined[first] = count
-    return State(tuple(sorted(combined.items(), key=_key)), min(a.least, b.least))
+    return State(tuple(sorted(combined.items(), key=_key)), min(a.least, b.least), a.made | b.made)
 
 
 def merge_all(states: Iterable[State | None]) -> State | None:
@@ -74,6 +77,8 @@ class CallRecord(Generic[T]):
     pure: bool = True
     #: The outermost loop (statement or comprehension) of the scope that repeats it.
     loop: ast.AST | None = None
+    #: The loops of the scope around the call, outermost first.
+    enclosing: tuple[ast.AST, ...] = ()
 
 
 @dataclass
@@ -137,6 +142,22 @@ class PathCounter(Generic[T]):
             self._returns = merge(self._returns, end)
         self._flow.least_at_exit = None if self._returns is None else self._returns.least
         return self._flow
+
+    # Loops --------------------------------------------------------------------------
+    def _back_edge(self, loop: ast.AST, states: Iterable[State | None]) -> None:
+        """Calls that reach ``loop``'s next iteration repeat.  The outermost such loop is
+        the one reported (and the region the fixer rewrites)."""
+        reaching: frozenset[int] = frozenset()
+        for state in states:
+            if state is not None:
+                reaching |= state.made
+        for index in reaching:
+            record = self._flow.calls[index]
+            if loop not in record.enclosing:
+                continue
+            depth = record.enclosing.index(loop)
+            if record.loop is None or depth < record.enclosing.index(record.loop):
+                record.loop = loop
 
     # Abrupt exits ---------------------------------------------------------------------
     def _exit(self, kind: str, state: State | None) -> None:
@@ -217,6 +238,7 @@ class PathCounter(Generic[T]):
         body_end = self._block(node.body, body_start)
         self._loops.pop()
         self._frames.pop()
+        self._back_edge(node, [body_end, frame.buckets.get("continue")])
         exhausted = merge_all([after_iter, body_end, frame.buckets.get("continue")])
         return merge(self._block(node.orelse, exhausted), frame.buckets.get("break"))
 
@@ -229,6 +251,7 @@ class PathCounter(Generic[T]):
         body_end = self._block(node.body, after_test)
         self._loops.pop()
         self._frames.pop()
+        self._back_edge(node, [body_end, frame.buckets.get("continue")])
         if _always_true(node.test):
             exhausted: State | None = None
         else:
@@ -332,6 +355,8 @@ class PathCounter(Generic[T]):
         else:
             current = self._expr(node.elt, current)
         self._loops.pop()
+        # A comprehension has no early exit: whatever it reaches, it repeats.
+        self._back_edge(node, [current])
         return merge(before, current)
 
     def _call(self, node: ast.Call, state: State | None) -> State | None:
@@ -348,9 +373,7 @@ class PathCounter(Generic[T]):
         if index is None:
             index = len(self._flow.calls)
             self._index[id(node)] = index
-            self._flow.calls.append(
-                CallRecord(node, info, loop=self._loops[0] if self._loops else None)
-            )
+            self._flow.calls.append(CallRecord(node, info, enclosing=tuple(self._loops)))
         record = self._flow.calls[index]
         this_pure = self._is_pure(info)
         advanced: Firsts = {}
@@ -364,7 +387,9 @@ class PathCounter(Generic[T]):
             # the earliest first call.
             if (count, not pure, -first) > (record.count, not record.pure, -record.first):
                 record.count, record.first, record.pure = count, first, pure
-        after = State(tuple(sorted(advanced.items(), key=_key)), state.least + 1)
+        after = State(
+            tuple(sorted(advanced.items(), key=_key)), state.least + 1, state.made | {index}
+        )
         # The call may raise after its loop was created and closed.
         self._may_raise(after)
         return after
