@@ -159,7 +159,7 @@ def run_check(args: argparse.Namespace) -> int:
             results = [check_bytes(sys.stdin.buffer.read(), name, settings)]
     else:
         results = check_files(collect_paths(args, settings), settings, args.jobs)
-    write_report(args.output_format, results, sys.stdout)
+    write_report(args.output_format, results, sys.stdout, settings=settings)
     return summarize(results, exit_zero=args.exit_zero)
 
 

@@ -1,19 +1,72 @@
-"""Output formats.  Each takes the checked files and writes only its payload to stdout."""
+"""Output formats.  Each writes only its payload to the stream it is given.
+
+``write_report`` is the one entry point for ``check`` and ``fix --diff``: the fix command
+passes the plans it made (``plans``, keyed by ``FileResult.path``) so that the edits in
+the report are exactly the ones it would apply; ``check`` passes none and the formats
+that carry fixes ask the fixer for them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
 from flake8_asyncio_run.checker import FileResult
-from flake8_asyncio_run.output.text import write_text
-
-Writer = Callable[[Sequence[FileResult], TextIO], None]
-
-FORMATS: dict[str, Writer] = {
-    "text": write_text,
-}
+from flake8_asyncio_run.config import Settings
+from flake8_asyncio_run.output.report import PlanLike, Report, build_report
 
 
-def write_report(output_format: str, results: Sequence[FileResult], stream: TextIO) -> None:
-    FORMATS[output_format](results, stream)
+@dataclass(frozen=True)
+class Format:
+    #: Writes the results in the order they were checked (text, flake8's form) ...
+    write_results: Callable[[Sequence[FileResult], TextIO], None] | None = None
+    #: ... or a sorted Report with relative paths (the machine formats).
+    write: Callable[[Report, TextIO], None] | None = None
+    #: Whether the format shows fixes (and so needs the fixer's plans).
+    carries_fixes: bool = False
+
+
+def _formats() -> dict[str, Format]:
+    from flake8_asyncio_run.output.github import write_github
+    from flake8_asyncio_run.output.json import write_json
+    from flake8_asyncio_run.output.rdjson import write_rdjson
+    from flake8_asyncio_run.output.sarif import write_sarif
+    from flake8_asyncio_run.output.text import write_text
+
+    return {
+        "text": Format(write_results=write_text),
+        "json": Format(write=write_json, carries_fixes=True),
+        "sarif": Format(write=write_sarif, carries_fixes=True),
+        "github": Format(write=write_github),
+        "rdjson": Format(write=write_rdjson, carries_fixes=True),
+    }
+
+
+FORMATS: dict[str, Format] = _formats()
+
+
+def write_report(
+    output_format: str,
+    results: Sequence[FileResult],
+    stream: TextIO,
+    *,
+    settings: Settings | None = None,
+    plans: Mapping[str, Sequence[PlanLike]] | None = None,
+    unsafe: bool = False,
+) -> None:
+    """Write ``results`` in ``output_format``.
+
+    ``settings`` gives the fixer the runners/factories and target version when it has to
+    plan fixes itself; ``plans`` (from ``fix``) replaces that planning; ``unsafe`` says
+    whether unsafe fixes count as applied (``fix --unsafe-fixes``).
+    """
+    chosen = FORMATS[output_format]
+    if chosen.write_results is not None:
+        chosen.write_results(results, stream)
+        return
+    assert chosen.write is not None
+    report = build_report(
+        results, plans, settings=settings, with_fixes=chosen.carries_fixes, unsafe=unsafe
+    )
+    chosen.write(report, stream)

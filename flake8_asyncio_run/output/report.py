@@ -1,0 +1,275 @@
+"""What every machine format needs, computed once: relative paths, a sorted order, and
+each finding's fix (from the fixer, never recomputed here).
+
+The fixer is imported lazily and only for files with findings, so ``check`` with the
+text or github format never loads libcst.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from flake8_asyncio_run.analysis import Analysis, analyze_tree
+from flake8_asyncio_run.checker import FileResult
+from flake8_asyncio_run.config import Settings, requires_python_target
+from flake8_asyncio_run.findings import Finding, Span
+from flake8_asyncio_run.positions import split_lines
+from flake8_asyncio_run.rules import RULES
+from flake8_asyncio_run.selection import SYNTAX_ERROR
+
+Applicability = Literal["safe", "unsafe", "none"]
+
+
+class EditLike(Protocol):
+    """The fixer's ``TextEdit``: replace ``span`` (code points, end exclusive)."""
+
+    @property
+    def span(self) -> Span: ...
+
+    @property
+    def replacement(self) -> str: ...
+
+
+class PlanLike(Protocol):
+    """The fixer's ``FixPlan``, as far as the formats read it."""
+
+    @property
+    def findings(self) -> tuple[Finding, ...]: ...
+
+    @property
+    def applicability(self) -> str: ...
+
+    @property
+    def style(self) -> str | None: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def edits(self) -> Sequence[EditLike]: ...
+
+
+@dataclass(frozen=True)
+class Edit:
+    span: Span
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One fix, shared by every finding it resolves (``id`` tells them apart)."""
+
+    #: Unique within one report; None for a finding that no plan covers.
+    id: int | None
+    applicability: Applicability
+    title: str | None
+    style: str | None
+    reason: str | None
+    edits: tuple[Edit, ...]
+    #: Codes and lines of every finding the fix resolves.
+    resolves: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class ReportedFinding:
+    finding: Finding
+    fix: Fix | None
+
+    @property
+    def rule_name(self) -> str:
+        return rule_name(self.finding.code)
+
+
+@dataclass(frozen=True)
+class FileReport:
+    #: Relative to the working directory, with forward slashes.
+    path: str
+    #: The decoded text (rdjson counts UTF-8 bytes, suggestions need whole lines).
+    text: str | None
+    findings: tuple[ReportedFinding, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    files: tuple[FileReport, ...]
+    #: (relative path, message) of files that could not be read, sorted.
+    errors: tuple[tuple[str, str], ...]
+    #: Whether unsafe fixes count as applied (``fix --unsafe-fixes``).
+    unsafe: bool = False
+
+    def findings(self) -> list[tuple[FileReport, ReportedFinding]]:
+        return [(file, item) for file in self.files for item in file.findings]
+
+
+SYNTAX_ERROR_NAME = "syntax-error"
+NO_FIX_FOR_RULE = "no automatic fix for this rule"
+
+
+def rule_name(code: str) -> str:
+    if code == SYNTAX_ERROR:
+        return SYNTAX_ERROR_NAME
+    rule = RULES.get(code)
+    return rule.name if rule else code
+
+
+def relative_path(path: str, cwd: str | None = None) -> str:
+    """``path`` relative to the working directory, with ``/``; stdin stays ``-``."""
+    if path == "-":
+        return path
+    base = cwd or os.getcwd()
+    try:
+        relative = os.path.relpath(os.path.abspath(path), base)
+    except ValueError:  # another drive on Windows
+        relative = os.path.abspath(path)
+    return relative.replace(os.sep, "/")
+
+
+def parse_target(value: str | None) -> tuple[int, int] | None:
+    """``py311`` -> ``(3, 11)``."""
+    if not value or not value.startswith("py3") or not value[3:].isdigit():
+        return None
+    return (3, int(value[3:]))
+
+
+def resolve_target(settings: Settings | None, start: Path | None = None) -> tuple[int, int]:
+    """The fix target, as ``fix`` chooses it: config, else requires-python, else us."""
+    target = parse_target(settings.target_version if settings else None)
+    if target is None:
+        target = parse_target(requires_python_target(start or Path.cwd()))
+    if target is None:
+        target = (sys.version_info[0], sys.version_info[1])
+    return target
+
+
+def plan_file(
+    result: FileResult, settings: Settings | None, target: tuple[int, int], style: str = "auto"
+) -> list[PlanLike]:
+    """The fixer's plans for one checked file (empty when it has nothing to fix)."""
+    fixable = [f for f in result.findings if f.code != SYNTAX_ERROR]
+    if not fixable or result.source is None:
+        return []
+    analysis = result.analysis
+    if analysis is None or not analysis.findings:
+        # Parallel checking drops the analysis to keep results small: analyse again.
+        analysis = _reanalyse(result.source.text, result.path, settings)
+    from flake8_asyncio_run.fix import plan_fixes
+
+    plans: list[PlanLike] = list(
+        plan_fixes(result.source.text, analysis, fixable, style=style, target=target)
+    )
+    return plans
+
+
+def _reanalyse(text: str, path: str, settings: Settings | None) -> Analysis:
+    tree = ast.parse(text, path)
+    return analyze_tree(tree, split_lines(text), settings.analysis if settings else None)
+
+
+def build_report(
+    results: Sequence[FileResult],
+    plans: Mapping[str, Sequence[PlanLike]] | None = None,
+    *,
+    settings: Settings | None = None,
+    with_fixes: bool = True,
+    unsafe: bool = False,
+) -> Report:
+    """Sort and relativise ``results``; attach fixes from ``plans`` (by the result's
+    path), computing them with the fixer when ``plans`` is None and ``with_fixes``."""
+    target: tuple[int, int] | None = None
+    files: list[FileReport] = []
+    errors: list[tuple[str, str]] = []
+    next_id = 1
+    for result in sorted(results, key=lambda r: relative_path(r.path)):
+        path = relative_path(result.path)
+        if result.error:
+            errors.append((path, result.error))
+        if not result.findings:
+            continue
+        file_plans: Sequence[PlanLike] = ()
+        if plans is not None:
+            file_plans = plans.get(result.path, ())
+        elif with_fixes:
+            if target is None:
+                target = resolve_target(settings)
+            file_plans = plan_file(result, settings, target)
+        fixes, next_id = _fixes_by_finding(file_plans, next_id)
+        items = tuple(
+            ReportedFinding(finding, fixes.get(finding) if with_fixes else None)
+            for finding in sorted(result.findings, key=Finding.sort_key)
+        )
+        if with_fixes:
+            items = tuple(_with_missing_fix(item) for item in items)
+        files.append(FileReport(path, result.source.text if result.source else None, items))
+    return Report(tuple(files), tuple(sorted(errors)), unsafe)
+
+
+def _fixes_by_finding(plans: Sequence[PlanLike], next_id: int) -> tuple[dict[Finding, Fix], int]:
+    ordered = sorted(
+        plans, key=lambda p: min((f.sort_key() for f in p.findings), default=(0, 0, ""))
+    )
+    fixes: dict[Finding, Fix] = {}
+    for plan in ordered:
+        if not plan.findings:
+            continue
+        applicability = _applicability(plan.applicability)
+        fix = Fix(
+            next_id,
+            applicability,
+            plan.title or None,
+            plan.style,
+            plan.reason,
+            tuple(sorted((Edit(e.span, e.replacement) for e in plan.edits), key=lambda e: e.span))
+            if applicability != "none"
+            else (),
+            tuple(sorted(plan.findings, key=Finding.sort_key)),
+        )
+        next_id += 1
+        for finding in plan.findings:
+            # A finding in two plans keeps the better one: safe over unsafe over none.
+            current = fixes.get(finding)
+            if current is None or _rank(fix) < _rank(current):
+                fixes[finding] = fix
+    return fixes, next_id
+
+
+def _applicability(value: str) -> Applicability:
+    if value == "safe":
+        return "safe"
+    if value == "unsafe":
+        return "unsafe"
+    return "none"
+
+
+def _rank(fix: Fix) -> int:
+    return ("safe", "unsafe", "none").index(fix.applicability)
+
+
+def _with_missing_fix(item: ReportedFinding) -> ReportedFinding:
+    """A finding no plan covers still says why it has no fix."""
+    if item.fix is not None:
+        return item
+    code = item.finding.code
+    rule = RULES.get(code)
+    if code == SYNTAX_ERROR:
+        reason = "the file does not parse"
+    elif rule is not None and rule.fix == "never":
+        reason = NO_FIX_FOR_RULE
+    else:
+        reason = "the fixer found no rewrite for this finding"
+    return ReportedFinding(item.finding, Fix(None, "none", None, None, reason, (), ()))
+
+
+def is_applied(fix: Fix | None, unsafe: bool) -> bool:
+    """Whether ``fix`` would run: safe, or unsafe when unsafe fixes are allowed."""
+    if fix is None:
+        return False
+    return fix.applicability == "safe" or (fix.applicability == "unsafe" and unsafe)
