@@ -65,7 +65,7 @@ class FraudLensClient:
             yield cls(http)
 
     async def verify_photo(self, data: bytes, *, sha256: str, content_type: str) -> Verification:
-        url = f"{self._http.base_url}{VERIFY_PATH.lstrip('/')}"
+        url = self._http.base_url.join(VERIFY_PATH)
         try:
             response = await self._http.post(
                 VERIFY_PATH,

@@ -228,8 +228,11 @@ def _run_simple_worker(queue: Queue) -> None:
             signal.signal(sig, handler)
 
 
+SimpleWorkerRun = Callable[[Queue], None]
+
+
 @pytest.fixture
-def simple_worker(live_env: dict[str, str]) -> Callable[[Queue], None]:
+def simple_worker(live_env: dict[str, str]) -> SimpleWorkerRun:
     """``simple_worker(queue)`` drains the queue in this process."""
     return _run_simple_worker
 

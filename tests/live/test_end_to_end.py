@@ -17,7 +17,7 @@ from reference_worker.fraudlens_server import FraudLensServer, verdict_for
 from reference_worker.samples import make_png
 from reference_worker.store import LocalPhotoStore
 
-from .conftest import REPO_ROOT, LiveDB, RqWorker
+from .conftest import REPO_ROOT, LiveDB, RqWorker, SimpleWorkerRun
 
 pytestmark = pytest.mark.live
 
@@ -102,12 +102,12 @@ def test_simple_worker_in_process(
     users: None,
     queue: Queue,
     photo_store: LocalPhotoStore,
-    simple_worker: object,
+    simple_worker: SimpleWorkerRun,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     jobs = _enqueue_photos(queue, photo_store, 6)
     with caplog.at_level(logging.INFO, logger="reference_worker.stages"):
-        simple_worker(queue)  # type: ignore[operator]
+        simple_worker(queue)
     _assert_rows(db, jobs)
     lines = [r.getMessage() for r in caplog.records if r.name == "reference_worker.stages"]
     assert len(lines) == 36
