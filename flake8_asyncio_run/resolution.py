@@ -429,7 +429,11 @@ class Resolver:
             module = scope.module()
             for star in module.star_imports:
                 candidate = f"{star}.{expr.id}"
-                if candidate in self.runners or candidate in LOOP_MANAGEMENT:
+                if (
+                    candidate in self.runners
+                    or candidate in LOOP_MANAGEMENT
+                    or candidate in self.factories
+                ):
                     return candidate
             return None
         owner, bindings = found

@@ -1,0 +1,12 @@
+"""ARO201 through star imports of a factory's module."""
+
+from asyncio import *
+from redis.asyncio import *
+
+lock = Lock()  # error: ARO201
+cache = from_url("redis://localhost")  # error: ARO201
+unrelated = Future
+
+
+def task():
+    run(sleep(0))
