@@ -33,7 +33,9 @@ RULE_FILES = sorted(RULES_DIR.glob("*.py"))
 
 _ERROR = re.compile(r"#\s*error:\s*(?P<codes>ARO\d+(?:\s*,\s*ARO\d+)*)\s*$")
 _OPTIONS = re.compile(r"^#\s*options:\s*(?P<body>.+)$")
-_FLAKE8_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<msg>.*)$")
+_FLAKE8_LINE = re.compile(
+    r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<msg>.*)$"
+)
 
 #: (line, 1-based column, code, message): what every front end reports.
 Report = tuple[int, int, str, str]
@@ -98,9 +100,21 @@ def flake8_reports(tmp: str) -> dict[str, set[Report]]:
     reports: dict[str, set[Report]] = {}
     for flags, paths in _groups().items():
         result = subprocess.run(
-            [sys.executable, "-m", "flake8", "--isolated", "--select", "ARO", *flags,
-             *(str(p) for p in paths)],
-            cwd=tmp, capture_output=True, text=True, encoding="utf-8", check=False,
+            [
+                sys.executable,
+                "-m",
+                "flake8",
+                "--isolated",
+                "--select",
+                "ARO",
+                *flags,
+                *(str(p) for p in paths),
+            ],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=False,
         )
         assert result.returncode in (0, 1), result.stderr
         assert "Traceback" not in result.stderr, result.stderr
@@ -114,9 +128,20 @@ def check_reports(tmp: str) -> dict[str, set[Report]]:
     reports: dict[str, set[Report]] = {}
     for flags, paths in _groups().items():
         result = subprocess.run(
-            [sys.executable, "-m", "flake8_asyncio_run", "check", "--isolated", *flags,
-             *(str(p) for p in paths)],
-            cwd=tmp, capture_output=True, text=True, encoding="utf-8", check=False,
+            [
+                sys.executable,
+                "-m",
+                "flake8_asyncio_run",
+                "check",
+                "--isolated",
+                *flags,
+                *(str(p) for p in paths),
+            ],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=False,
         )
         assert result.returncode in (0, 1), result.stderr
         assert "Traceback" not in result.stderr, result.stderr
@@ -139,9 +164,14 @@ def api_reports(rule_file: RuleFile) -> set[Report]:
 def _describe(missing: set[tuple[int, str]], extra: set[tuple[int, str]]) -> str:
     parts = []
     if missing:
-        parts.append("not reported: " + ", ".join(f"{line}:{code}" for line, code in sorted(missing)))
+        parts.append(
+            "not reported: " + ", ".join(f"{line}:{code}" for line, code in sorted(missing))
+        )
     if extra:
-        parts.append("reported but not annotated: " + ", ".join(f"{line}:{code}" for line, code in sorted(extra)))
+        parts.append(
+            "reported but not annotated: "
+            + ", ".join(f"{line}:{code}" for line, code in sorted(extra))
+        )
     return "; ".join(parts)
 
 
@@ -157,7 +187,9 @@ def test_rule_files_exist() -> None:
 def test_analysis_api(path: Path) -> None:
     rule_file = parse_rule_file(path)
     found = {(line, code) for line, _, code, _ in api_reports(rule_file)}
-    assert found == rule_file.expected, _describe(rule_file.expected - found, found - rule_file.expected)
+    assert found == rule_file.expected, _describe(
+        rule_file.expected - found, found - rule_file.expected
+    )
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=[p.name for p in RULE_FILES])
@@ -165,7 +197,9 @@ def test_flake8_plugin(path: Path, empty_dir: str) -> None:
     rule_file = parse_rule_file(path)
     reports = flake8_reports(empty_dir).get(str(path.resolve()), set())
     found = {(line, code) for line, _, code, _ in reports}
-    assert found == rule_file.expected, _describe(rule_file.expected - found, found - rule_file.expected)
+    assert found == rule_file.expected, _describe(
+        rule_file.expected - found, found - rule_file.expected
+    )
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=[p.name for p in RULE_FILES])
@@ -173,7 +207,9 @@ def test_check_command(path: Path, empty_dir: str) -> None:
     rule_file = parse_rule_file(path)
     reports = check_reports(empty_dir).get(str(path.resolve()), set())
     found = {(line, code) for line, _, code, _ in reports}
-    assert found == rule_file.expected, _describe(rule_file.expected - found, found - rule_file.expected)
+    assert found == rule_file.expected, _describe(
+        rule_file.expected - found, found - rule_file.expected
+    )
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=[p.name for p in RULE_FILES])
@@ -199,3 +235,164 @@ def test_harness_reads_annotations(tmp_path: Path) -> None:
     assert parsed.expected == {(2, "ARO101"), (2, "ARO102")}
     assert parsed.analysis_options == AnalysisOptions(("a.b", "c.d"), ("x.y",))
     assert parsed.flags == ["--asyncio-runners=a.b,c.d", "--loop-bound-factories=x.y"]
+
+
+# --- Messages ---------------------------------------------------------------------------
+
+
+def _messages(path: str) -> dict[tuple[int, str], str]:
+    rule_file = parse_rule_file(RULES_DIR / path)
+    return {(line, code): message for line, _, code, message in api_reports(rule_file)}
+
+
+def _line_of(path: str, needle: str) -> int:
+    for number, line in enumerate((RULES_DIR / path).read_text("utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def test_message_seed_scenario() -> None:
+    messages = _messages("aro101_paths.py")
+    first = _line_of("aro101_paths.py", "photo = asyncio.run(fetch(photo_key))")
+    assert messages[(first + 1, "ARO101")] == (
+        "asyncio.run() starts a 2nd event loop in 'analyze_photo_task' "
+        f"(first at line {first}); combine the awaits into one coroutine run once"
+    )
+    assert "a 3rd event loop" in messages[(first + 2, "ARO101")]
+    assert "a 4th event loop" in messages[(first + 3, "ARO101")]
+
+
+def test_message_uses_the_larger_count_and_that_paths_first_call() -> None:
+    messages = _messages("aro101_paths.py")
+    path = "aro101_paths.py"
+    one = _line_of(path, "def nth_and_mth") + 2
+    last = _line_of(path, "asyncio.run(fetch(4))")
+    # The call on line `last` is the 3rd on the `if` path (first: line `one`) and the
+    # 2nd on the `else` path (first: fetch(3)): the larger count, the if path's first.
+    assert messages[(last, "ARO101")].startswith(
+        f"asyncio.run() starts a 3rd event loop in 'nth_and_mth' (first at line {one});"
+    )
+
+
+def test_message_scopes_are_qualified() -> None:
+    messages = _messages("aro101_scopes.py")
+    line = _line_of("aro101_scopes.py", "asyncio.run(work(3))")
+    assert "in 'outer.inner'" in messages[(line, "ARO101")]
+    line = _line_of("aro101_scopes.py", 'replica = asyncio.run(work("replica"))')
+    assert "in 'Settings'" in messages[(line, "ARO101")]
+    line = _line_of("aro101_scopes.py", "@functools.lru_cache(maxsize=asyncio.run(work(2)))")
+    assert "in '<module>'" in messages[(line, "ARO101")]
+
+
+def test_message_aro102_names_the_outermost_repeating_loop() -> None:
+    path = "aro102_loops.py"
+    messages = _messages(path)
+    loop = _line_of(path, "def nested_loops") + 1
+    call = loop + 2
+    assert messages[(call, "ARO102")] == (
+        "asyncio.run() inside a loop starts a new event loop on every iteration in "
+        f"'nested_loops' (loop at line {loop}); run the whole loop in one coroutine"
+    )
+    # The inner loop always breaks after the call: the outer loop repeats it.
+    outer = _line_of(path, "def break_in_inner_loop_only") + 1
+    assert f"(loop at line {outer})" in messages[(outer + 2, "ARO102")]
+
+
+def test_message_aro103_raises_for_asyncio_blocks_for_anyio_and_trio() -> None:
+    path = "aro103_async.py"
+    messages = _messages(path)
+    asyncio_line = _line_of(path, "    asyncio.run(work(1))  # error: ARO103")
+    assert messages[(asyncio_line, "ARO103")] == (
+        "asyncio.run() inside async function 'handler' raises \"RuntimeError: "
+        'asyncio.run() cannot be called from a running event loop"; await the coroutine '
+        "instead"
+    )
+    for needle, name in (
+        ("anyio.run(work, 1)", "anyio.run()"),
+        ("trio.run(work, 1)", "trio.run()"),
+    ):
+        message = messages[(_line_of(path, needle), "ARO103")]
+        assert message.startswith(f"{name} inside async function")
+        assert "blocks the running event loop" in message
+        assert "raises" not in message
+    message = messages[(_line_of(path, "async_to_sync(work)(1)"), "ARO103")]
+    assert "You cannot use AsyncToSync in the same thread as an async event loop" in message
+
+
+def test_message_wrappers_name_the_runner_behind_them() -> None:
+    path = "wrappers.py"
+    messages = _messages(path)
+    line = _line_of(path, "run_with_logging(work(2))")
+    first = _line_of(path, "run_twice_removed(work(1))")
+    assert messages[(line, "ARO101")] == (
+        "run_with_logging() (wraps asyncio.run()) starts a 2nd event loop in "
+        f"'through_wrapper_of_wrapper' (first at line {first}); combine the awaits into one "
+        "coroutine run once"
+    )
+    assert messages[(_line_of(path, "run_anyio(work, 2)"), "ARO101")].startswith(
+        "run_anyio() (wraps anyio.run())"
+    )
+    assert messages[(_line_of(path, "run_a2s(work, 2)"), "ARO105")].startswith(
+        "run_a2s() (wraps async_to_sync())"
+    )
+    assert messages[
+        (_line_of(path, "    run_sync(work(1))  # error: ARO103"), "ARO103")
+    ].startswith("run_sync() (wraps asyncio.run()) inside async function 'wrapper_in_async' raises")
+
+
+def test_message_configured_runner() -> None:
+    path = "configured_runners.py"
+    messages = _messages(path)
+    assert messages[(_line_of(path, "u.run_sync(work(2))"), "ARO101")].startswith(
+        "myproj.utils.run_sync() starts a 2nd event loop in 'module_alias'"
+    )
+
+
+def test_message_aro104_names_the_managed_call() -> None:
+    path = "aro104_mixed.py"
+    messages = _messages(path)
+    run_line = _line_of(path, "def get_after_run") + 1
+    assert messages[(run_line + 1, "ARO104")] == (
+        f"asyncio.get_event_loop() in 'get_after_run', which also runs asyncio.run() "
+        f"(line {run_line}), mixes a managed event loop with a hand-managed one; use one "
+        "asyncio.run() (or asyncio.Runner) alone"
+    )
+
+
+def test_message_aro201_names_resource_global_and_starter() -> None:
+    path = "aro201_globals.py"
+    messages = _messages(path)
+    task = _line_of(path, "def task(job_id)")
+    line = _line_of(path, "_pool = await asyncpg.create_pool(")
+    assert messages[(line, "ARO201")] == (
+        "asyncpg pool cached in module global '_pool' is bound to the first event loop "
+        f"that uses it, but 'task' (line {task}) starts a new loop per call; create it "
+        "inside the coroutine (async with) or keep one loop per worker"
+    )
+    expected = {
+        "client = httpx.AsyncClient()": "httpx AsyncClient",
+        "session = aiohttp.ClientSession()": "aiohttp ClientSession",
+        "connector = TCPConnector(limit=10)": "aiohttp TCPConnector",
+        "cache = redis.asyncio.Redis()": "redis.asyncio client",
+        "redis_pool = ConnectionPool(": "redis.asyncio connection pool",
+        "engine = create_async_engine(": "SQLAlchemy async engine",
+        "mongo = motor.motor_asyncio.AsyncIOMotorClient()": "Motor client",
+        "_rabbit = await aio_pika.connect_robust(": "aio-pika connection",
+        "_conn = await asyncpg.connect(": "asyncpg connection",
+        "queue = asyncio.Queue()": "asyncio.Queue",
+        "condition = asyncio.Condition()": "asyncio.Condition",
+    }
+    for needle, resource in expected.items():
+        assert messages[(_line_of(path, needle), "ARO201")].startswith(f"{resource} cached in")
+    # A wrapper is a sync function that starts a loop per call.
+    kinds = _messages("aro201_runner_kinds.py")
+    wrapper = _line_of("aro201_runner_kinds.py", "def run_sync")
+    assert (
+        f"but 'run_sync' (line {wrapper})"
+        in kinds[(_line_of("aro201_runner_kinds.py", "client ="), "ARO201")]
+    )
+    options = _messages("aro201_factories_option.py")
+    assert options[
+        (_line_of("aro201_factories_option.py", "pool = make_pool()"), "ARO201")
+    ].startswith("'myproj.db.make_pool' resource cached in module global 'pool'")

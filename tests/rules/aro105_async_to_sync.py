@@ -1,0 +1,66 @@
+"""ARO105 repeated-async-to-sync: a path whose repeated runner calls are all
+async_to_sync gets its own code; mixed with other runners it is ARO101."""
+
+import asyncio
+
+import asgiref.sync
+from asgiref import sync
+from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync as a2s
+
+
+async def work(x=None):
+    return x
+
+
+def celery_task(user_id):
+    user = async_to_sync(work)(user_id)
+    async_to_sync(work)(user)  # error: ARO105
+
+
+def alias_forms():
+    a2s(work)(1)
+    sync.async_to_sync(work)(2)  # error: ARO105
+    asgiref.sync.async_to_sync(work)(3)  # error: ARO105
+
+
+def mixed_with_asyncio():
+    async_to_sync(work)(1)
+    asyncio.run(work(2))  # error: ARO101
+
+
+def asyncio_then_async_to_sync():
+    asyncio.run(work(1))
+    async_to_sync(work)(2)  # error: ARO101
+
+
+def pure_path_then_mixed(flag):
+    async_to_sync(work)(1)
+    if flag:
+        async_to_sync(work)(2)  # error: ARO105
+    else:
+        asyncio.run(work(3))  # error: ARO101
+
+
+def in_a_loop(items):
+    for item in items:
+        async_to_sync(work)(item)  # error: ARO102
+
+
+def single_call():
+    return async_to_sync(work)(1)
+
+
+def wrapped_once_not_called():
+    # async_to_sync(f) builds a callable; only calling it runs a loop.
+    fetch = async_to_sync(work)
+    return fetch
+
+
+class Consumer:
+    def receive(self, text):
+        async_to_sync(self.channel_layer.group_send)("chat", {"text": text})
+        async_to_sync(self.channel_layer.group_send)("log", {"text": text})  # error: ARO105
+
+    def connect(self):
+        async_to_sync(self.channel_layer.group_add)("chat", self.channel_name)
