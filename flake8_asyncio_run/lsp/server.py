@@ -1,0 +1,317 @@
+"""The pygls server: diagnostics on open/change/save, quick fixes from the fixer.
+
+Analysis runs in worker threads, never in the message loop, and a change is analysed
+only after the user pauses typing (``DEBOUNCE_SECONDS``); a result for text that has
+changed since is thrown away.  Settings come from the config files of the workspace
+folder that holds the document, read as the CLI reads them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from flake8_asyncio_run import __version__
+from flake8_asyncio_run.checker import FileResult, check_source
+from flake8_asyncio_run.config import ConfigError, Settings, load_settings
+from flake8_asyncio_run.discovery import is_excluded
+from flake8_asyncio_run.findings import Finding, Span
+from flake8_asyncio_run.lsp.actions import FIXABLE, Offer, offers, overlaps, styles_for
+from flake8_asyncio_run.lsp.encoding import from_client, to_client
+from flake8_asyncio_run.output.report import PlanLike, plan_file, resolve_target
+from flake8_asyncio_run.positions import split_lines
+from flake8_asyncio_run.rules import RULES
+from flake8_asyncio_run.selection import SYNTAX_ERROR
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "flake8-asyncio-run"
+DEBOUNCE_SECONDS = 0.3
+CONFIG_FILES = frozenset({"pyproject.toml", "setup.cfg", "tox.ini", ".flake8"})
+
+
+@dataclass
+class Checked:
+    """One analysis of one version of a document."""
+
+    version: int | None
+    text: str
+    result: FileResult
+    settings: Settings
+    root: Path
+    #: Plans per fix style, computed on the first code-action request.
+    plans: dict[str, list[PlanLike]] = field(default_factory=dict)
+
+
+class AsyncioRunServer(LanguageServer):
+    def __init__(self, debounce: float = DEBOUNCE_SECONDS) -> None:
+        super().__init__(SOURCE, __version__)
+        self.debounce = debounce
+        self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aro-analysis")
+        self.pending: dict[str, asyncio.Task[None]] = {}
+        self.checked: dict[str, Checked] = {}
+        self.settings_cache: dict[Path, Settings] = {}
+        self.reported_config_errors: set[str] = set()
+
+    # Settings -------------------------------------------------------------------
+
+    def root_for(self, path: Path) -> Path:
+        """The innermost workspace folder holding ``path``, else its directory."""
+        roots = [Path(to_fs_path(f.uri) or "") for f in self.workspace.folders.values()]
+        if self.workspace.root_path:
+            roots.append(Path(self.workspace.root_path))
+        holding = [r for r in roots if r.parts and path.is_relative_to(r)]
+        return max(holding, key=lambda r: len(r.parts)) if holding else path.parent
+
+    def settings_for(self, root: Path) -> Settings:
+        if root not in self.settings_cache:
+            try:
+                self.settings_cache[root] = load_settings(root)
+            except ConfigError as error:
+                message = f"{SOURCE}: {error}; using the default settings"
+                if message not in self.reported_config_errors:
+                    self.reported_config_errors.add(message)
+                    self.window_show_message(
+                        types.ShowMessageParams(types.MessageType.Warning, message)
+                    )
+                self.settings_cache[root] = Settings()
+        return self.settings_cache[root]
+
+    # Analysis -------------------------------------------------------------------
+
+    def schedule(self, uri: str, delay: float) -> None:
+        previous = self.pending.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        self.pending[uri] = asyncio.get_running_loop().create_task(self._analyse_later(uri, delay))
+
+    async def _analyse_later(self, uri: str, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        if uri not in self.workspace.text_documents:
+            return  # closed meanwhile
+        document = self.workspace.get_text_document(uri)
+        version, text = document.version, document.source
+        path = Path(to_fs_path(uri) or uri)
+        root = self.root_for(path)
+        settings = self.settings_for(root)
+        loop = asyncio.get_running_loop()
+        checked = await loop.run_in_executor(
+            self.executor, analyse, text, path, root, settings, version
+        )
+        if uri not in self.workspace.text_documents:
+            return
+        current = self.workspace.get_text_document(uri)
+        if current.version != version or current.source != text:
+            return  # edited meanwhile: the newer change has its own analysis scheduled
+        self.checked[uri] = checked
+        self.pending.pop(uri, None)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=uri, version=version, diagnostics=diagnostics(checked, self.encoding)
+            )
+        )
+
+    @property
+    def encoding(self) -> str:
+        return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+
+    def forget(self, uri: str) -> None:
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.checked.pop(uri, None)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+        )
+
+    def config_changed(self) -> None:
+        """A config file changed: re-read settings and re-check every open document."""
+        self.settings_cache.clear()
+        self.checked.clear()
+        for uri in list(self.workspace.text_documents):
+            self.schedule(uri, 0)
+
+    # Code actions ---------------------------------------------------------------
+
+    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        document = self.workspace.get_text_document(uri)
+        checked = self.checked.get(uri)
+        loop = asyncio.get_running_loop()
+        if (
+            checked is None
+            or checked.version != document.version
+            or checked.text != document.source
+        ):
+            path = Path(to_fs_path(uri) or uri)
+            root = self.root_for(path)
+            checked = await loop.run_in_executor(
+                self.executor,
+                analyse,
+                document.source,
+                path,
+                root,
+                self.settings_for(root),
+                document.version,
+            )
+        lines = split_lines(checked.text)
+        encoding = self.encoding
+        start = _position(lines, params.range.start, encoding)
+        end = _position(lines, params.range.end, encoding)
+        wanted = [
+            f for f in checked.result.findings if f.code in FIXABLE and overlaps(f.span, start, end)
+        ]
+        if not wanted:
+            return []
+        plans = await loop.run_in_executor(self.executor, plans_for, checked)
+        found = offers(plans, wanted)
+        return [
+            code_action(uri, checked, offer, lines, encoding, self._versioned_edits())
+            for offer in found
+        ]
+
+    def _versioned_edits(self) -> bool:
+        capabilities = self.client_capabilities.workspace
+        edit = capabilities.workspace_edit if capabilities else None
+        return bool(edit and edit.document_changes)
+
+
+def analyse(text: str, path: Path, root: Path, settings: Settings, version: int | None) -> Checked:
+    """Runs in a worker thread: the same pipeline as ``check`` on the buffer's text."""
+    try:
+        name = path.relative_to(root).as_posix()
+    except ValueError:
+        name = path.as_posix()
+    if is_excluded(name, settings.excludes):
+        return Checked(version, text, FileResult(name), settings, root)
+    return Checked(version, text, check_source(text, name, settings), settings, root)
+
+
+def plans_for(checked: Checked) -> list[PlanLike]:
+    """Runs in a worker thread: the fixer's plans for each style the target allows."""
+    target = resolve_target(checked.settings, checked.root)
+    plans: list[PlanLike] = []
+    for style in styles_for(target):
+        if style not in checked.plans:
+            checked.plans[style] = plan_file(checked.result, checked.settings, target, style)
+        plans.extend(checked.plans[style])
+    return plans
+
+
+def _position(lines: list[str], position: types.Position, encoding: str) -> tuple[int, int]:
+    """An LSP position -> (1-based line, code-point column)."""
+    index = min(position.line, len(lines) - 1)
+    if position.line >= len(lines):
+        return index + 1, len(lines[index])
+    return index + 1, from_client(lines[index], position.character, encoding)
+
+
+def lsp_range(lines: list[str], span: Span, encoding: str) -> types.Range:
+    def point(line: int, column: int) -> types.Position:
+        text = lines[line - 1] if 1 <= line <= len(lines) else ""
+        return types.Position(line=line - 1, character=to_client(text, column, encoding))
+
+    return types.Range(start=point(span.line, span.col), end=point(span.end_line, span.end_col))
+
+
+def diagnostic(finding: Finding, lines: list[str], encoding: str) -> types.Diagnostic:
+    rule = RULES.get(finding.code)
+    return types.Diagnostic(
+        range=lsp_range(lines, finding.span, encoding),
+        message=finding.message,
+        severity=(
+            types.DiagnosticSeverity.Error
+            if finding.code == SYNTAX_ERROR
+            else types.DiagnosticSeverity.Warning
+        ),
+        code=finding.code,
+        code_description=types.CodeDescription(href=rule.docs_url) if rule else None,
+        source=SOURCE,
+    )
+
+
+def diagnostics(checked: Checked, encoding: str) -> list[types.Diagnostic]:
+    lines = split_lines(checked.text)
+    return [diagnostic(f, lines, encoding) for f in checked.result.findings]
+
+
+def code_action(
+    uri: str,
+    checked: Checked,
+    offer: Offer,
+    lines: list[str],
+    encoding: str,
+    versioned: bool,
+) -> types.CodeAction:
+    edits = [
+        types.TextEdit(range=lsp_range(lines, span, encoding), new_text=replacement)
+        for span, replacement in offer.edits
+    ]
+    if versioned:
+        edit = types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=uri, version=checked.version
+                    ),
+                    edits=list(edits),
+                )
+            ]
+        )
+    else:
+        edit = types.WorkspaceEdit(changes={uri: edits})
+    return types.CodeAction(
+        title=offer.title,
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic(f, lines, encoding) for f in offer.findings],
+        is_preferred=offer.preferred,
+        edit=edit,
+    )
+
+
+def create_server(debounce: float = DEBOUNCE_SECONDS) -> AsyncioRunServer:
+    server = AsyncioRunServer(debounce)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: AsyncioRunServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: AsyncioRunServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, ls.debounce)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    def did_save(ls: AsyncioRunServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if Path(to_fs_path(uri) or uri).name in CONFIG_FILES:
+            ls.config_changed()
+        else:
+            ls.schedule(uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: AsyncioRunServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.forget(params.text_document.uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched(ls: AsyncioRunServer, params: types.DidChangeWatchedFilesParams) -> None:
+        if any(Path(to_fs_path(c.uri) or c.uri).name in CONFIG_FILES for c in params.changes):
+            ls.config_changed()
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    async def code_action_request(
+        ls: AsyncioRunServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction]:
+        return await ls.code_actions(params)
+
+    return server

@@ -1,0 +1,254 @@
+"""The language server end to end, over stdio, with a real LSP client."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from lsp_helpers import (
+    SEED,
+    action_edits,
+    apply_edits,
+    initialize,
+    next_diagnostics,
+    open_document,
+    replace_document,
+)
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from flake8_asyncio_run.rules import RULES
+
+pytestmark = pytest.mark.asyncio
+
+NON_ASCII = """\
+import asyncio
+
+
+def task():
+    label = "é😀"; first = asyncio.run(one())
+    label = "é😀"; second = asyncio.run(two())
+"""
+
+
+async def test_diagnostics_on_open_for_unsaved_buffer(
+    client: LanguageClient, workspace: Path
+) -> None:
+    result = await initialize(client, workspace)
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf16
+    # The file does not exist on disk: the server must use the buffer's text.
+    uri = open_document(client, workspace / "tasks.py", SEED)
+    diagnostics = await next_diagnostics(client, uri)
+    assert [d.code for d in diagnostics] == ["ARO101", "ARO101", "ARO101"]
+    first = diagnostics[0]
+    assert first.source == "flake8-asyncio-run"
+    assert first.severity == types.DiagnosticSeverity.Warning
+    assert first.code_description is not None
+    assert first.code_description.href == RULES["ARO101"].docs_url
+    line = SEED.splitlines()[first.range.start.line]
+    assert line[first.range.start.character :].startswith("asyncio.run(fraudlens")
+    assert "2nd event loop" in first.message
+
+
+@pytest.mark.parametrize(
+    ("offered", "chosen"),
+    [
+        (None, "utf-16"),
+        (["utf-16"], "utf-16"),
+        (["utf-8", "utf-16"], "utf-8"),
+        (["utf-32", "utf-16"], "utf-32"),
+        (["utf-16", "utf-8"], "utf-16"),
+    ],
+)
+async def test_position_encoding_negotiated_and_used(
+    client: LanguageClient, workspace: Path, offered: list[str] | None, chosen: str
+) -> None:
+    result = await initialize(client, workspace, offered)
+    assert result.capabilities.position_encoding == chosen
+    uri = open_document(client, workspace / "tasks.py", NON_ASCII)
+    (diagnostic,) = await next_diagnostics(client, uri)
+    line = NON_ASCII.splitlines()[diagnostic.range.start.line]
+    prefix = line[: line.index("asyncio.run(two")]
+    expected = {
+        "utf-8": len(prefix.encode("utf-8")),
+        "utf-16": len(prefix.encode("utf-16-le")) // 2,
+        "utf-32": len(prefix),
+    }[chosen]
+    assert diagnostic.range.start.character == expected
+    # The three encodings really differ on this line, so the test can tell them apart.
+    sizes = {len(prefix), len(prefix.encode("utf-8")), len(prefix.encode("utf-16-le")) // 2}
+    assert len(sizes) == 3
+    call = "asyncio.run(two())"
+    end_prefix = prefix + call
+    assert (
+        diagnostic.range.end.character
+        == {
+            "utf-8": len(end_prefix.encode("utf-8")),
+            "utf-16": len(end_prefix.encode("utf-16-le")) // 2,
+            "utf-32": len(end_prefix),
+        }[chosen]
+    )
+
+
+async def test_change_save_and_close(client: LanguageClient, workspace: Path) -> None:
+    await initialize(client, workspace)
+    uri = open_document(client, workspace / "tasks.py", SEED)
+    assert len(await next_diagnostics(client, uri)) == 3
+    clean = SEED.replace("    user = asyncio.run(users.get_user(user_id))\n", "    user = None\n")
+    replace_document(client, uri, clean, 2)
+    assert len(await next_diagnostics(client, uri)) == 2
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert len(await next_diagnostics(client, uri)) == 2
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert await next_diagnostics(client, uri) == []
+
+
+async def test_changes_are_debounced(client: LanguageClient, workspace: Path) -> None:
+    await initialize(client, workspace)
+    uri = open_document(client, workspace / "tasks.py", SEED)
+    await next_diagnostics(client, uri)
+    published = client.published  # type: ignore[attr-defined]
+    before = len(published)
+    lines = SEED.splitlines(keepends=True)
+    # Typing: ten versions in quick succession, the last one with a single loop left.
+    for version in range(2, 12):
+        keep = len(lines) - (version - 2) % 3
+        text = "".join(lines[:keep]) if version < 11 else SEED.replace("asyncio.run(", "(")
+        replace_document(client, uri, text, version)
+    diagnostics = await next_diagnostics(client, uri)
+    await asyncio.sleep(1.0)
+    after = [p for p in published[before:] if p.uri == uri]
+    assert len(after) == 1, [p.version for p in after]
+    assert after[0].version == 11
+    assert diagnostics == []
+
+
+async def test_large_file_does_not_block_other_documents(
+    client: LanguageClient, workspace: Path
+) -> None:
+    await initialize(client, workspace)
+    body = "".join(
+        f"def task_{i}(x):\n    a = asyncio.run(f(x))\n    b = asyncio.run(g(a))\n    return b\n\n"
+        for i in range(4000)
+    )
+    large = open_document(client, workspace / "large.py", "import asyncio\n\n" + body)
+    small = open_document(client, workspace / "small.py", NON_ASCII)
+    order: list[str] = []
+    while len(order) < 2:
+        params = await asyncio.wait_for(
+            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 120
+        )
+        order.append(params.uri)
+    assert order == [small, large]
+    assert len(client.diagnostics[large]) == 4000
+
+
+async def test_options_come_from_workspace_config(client: LanguageClient, workspace: Path) -> None:
+    (workspace / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nrequires-python = ">=3.11"\n\n'
+        '[tool.flake8-asyncio-run]\nasyncio-runners = ["jobs.util.run_async"]\n',
+        encoding="utf-8",
+    )
+    text = (
+        "from jobs.util import run_async\n\n\n"
+        "def task():\n    run_async(one())\n    run_async(two())\n"
+    )
+    await initialize(client, workspace)
+    uri = open_document(client, workspace / "tasks.py", text)
+    assert [d.code for d in await next_diagnostics(client, uri)] == ["ARO101"]
+
+
+async def test_combine_quick_fix_end_to_end(client: LanguageClient, workspace: Path) -> None:
+    """The acceptance scenario: diagnostics, a quick fix, the edit, no diagnostics."""
+    await initialize(client, workspace)
+    uri = open_document(client, workspace / "tasks.py", SEED)
+    diagnostics = await next_diagnostics(client, uri)
+    assert len(diagnostics) == 3
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diagnostics[0].range,
+            context=types.CodeActionContext(diagnostics=diagnostics[:1]),
+        )
+    )
+    assert actions
+    titles = [a.title for a in actions if isinstance(a, types.CodeAction)]
+    assert titles[0] == "Combine event loops into one coroutine"
+    combine = actions[0]
+    assert isinstance(combine, types.CodeAction)
+    assert combine.kind == types.CodeActionKind.QuickFix
+    assert combine.is_preferred
+    assert {d.code for d in combine.diagnostics or []} == {"ARO101"}
+    # requires-python >= 3.11: the asyncio.Runner variant is offered too.
+    assert any("Runner" in title for title in titles[1:])
+    fixed = apply_edits(SEED, action_edits(combine, uri))
+    assert fixed != SEED
+    compile(fixed, "tasks.py", "exec")
+    assert fixed.count("asyncio.run(") == 1
+    replace_document(client, uri, fixed, 2)
+    assert await next_diagnostics(client, uri) == []
+
+
+async def test_runner_variant_needs_python_311(client: LanguageClient, workspace: Path) -> None:
+    (workspace / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nrequires-python = ">=3.10"\n', encoding="utf-8"
+    )
+    await initialize(client, workspace)
+    uri = open_document(client, workspace / "tasks.py", SEED)
+    diagnostics = await next_diagnostics(client, uri)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diagnostics[-1].range,
+            context=types.CodeActionContext(diagnostics=diagnostics[-1:]),
+        )
+    )
+    titles = [a.title for a in actions or []]
+    assert titles == ["Combine event loops into one coroutine"]
+
+
+async def test_await_quick_fix_for_aro103_with_utf8(
+    client: LanguageClient, workspace: Path
+) -> None:
+    text = (
+        "import asyncio\n\n\nasync def handler():\n"
+        '    note = "ünïcödé"; value = asyncio.run(fetch())\n'
+        "    return value\n"
+    )
+    await initialize(client, workspace, ["utf-8"])
+    uri = open_document(client, workspace / "handlers.py", text)
+    (diagnostic,) = await next_diagnostics(client, uri)
+    assert diagnostic.code == "ARO103"
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+    (action,) = actions or []
+    assert isinstance(action, types.CodeAction)
+    assert action.title == "Replace asyncio.run() with await"
+    fixed = apply_edits(text, action_edits(action, uri), "utf-8")
+    assert 'note = "ünïcödé"; value = await fetch()\n' in fixed
+    replace_document(client, uri, fixed, 2)
+    assert await next_diagnostics(client, uri) == []
+
+
+async def test_no_actions_away_from_findings(client: LanguageClient, workspace: Path) -> None:
+    await initialize(client, workspace)
+    uri = open_document(client, workspace / "tasks.py", SEED)
+    await next_diagnostics(client, uri)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(0, 0), end=types.Position(0, 3)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    assert not actions
