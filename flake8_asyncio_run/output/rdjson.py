@@ -74,6 +74,8 @@ def whole_line_suggestion(text: str, edits: tuple[Edit, ...]) -> tuple[int, int,
             right = starts[edit.span.end_line - 1] + edit.span.end_col - begin
             snippet = snippet[:left] + edit.replacement + snippet[right:]
         break_ = text[starts[last - 1] + len(lines[last - 1]) : stop]
+        if not snippet and break_:
+            return first, last, ""  # the lines are deleted: an empty suggestion
         if snippet.endswith(break_) or last >= len(lines):
             return first, last, snippet[: len(snippet) - len(break_)] if break_ else snippet
         last += 1  # an edit removed the line break: take the next line in too
