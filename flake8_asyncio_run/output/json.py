@@ -33,6 +33,7 @@ def _fix(fix: Fix | None, unsafe: bool) -> dict[str, Any]:
             "title": None,
             "style": None,
             "reason": None,
+            "hint": None,
             "edits": [],
         }
     return {
@@ -43,6 +44,7 @@ def _fix(fix: Fix | None, unsafe: bool) -> dict[str, Any]:
         "title": fix.title,
         "style": fix.style,
         "reason": fix.reason,
+        "hint": fix.hint,
         "edits": [
             {"range": span_range(edit.span), "content": edit.replacement} for edit in fix.edits
         ],

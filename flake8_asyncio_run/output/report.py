@@ -75,6 +75,8 @@ class Fix:
     style: str | None
     reason: str | None
     edits: tuple[Edit, ...]
+    #: What the user can do to get a fix ("use --unsafe-fixes or --style runner").
+    hint: str | None
     #: Codes and lines of every finding the fix resolves.
     resolves: tuple[Finding, ...]
 
@@ -230,6 +232,7 @@ def _fixes_by_finding(plans: Sequence[PlanLike], next_id: int) -> tuple[dict[Fin
             tuple(sorted((Edit(e.span, e.replacement) for e in plan.edits), key=lambda e: e.span))
             if applicability != "none"
             else (),
+            getattr(plan, "hint", None),
             tuple(sorted(plan.findings, key=Finding.sort_key)),
         )
         next_id += 1
@@ -265,7 +268,7 @@ def _with_missing_fix(item: ReportedFinding) -> ReportedFinding:
         reason = NO_FIX_FOR_RULE
     else:
         reason = "the fixer found no rewrite for this finding"
-    return ReportedFinding(item.finding, Fix(None, "none", None, None, reason, (), ()))
+    return ReportedFinding(item.finding, Fix(None, "none", None, None, reason, (), None, ()))
 
 
 def is_applied(fix: Fix | None, unsafe: bool) -> bool:
