@@ -49,6 +49,7 @@ from reference_worker.store import LocalPhotoStore  # noqa: E402
 
 DESIGNS = [
     ("forking Worker, pool per job", "rq.worker.Worker", TASK),
+    ("forking Worker, preloaded, pool per job", "reference_worker.prefork.PreloadingWorker", TASK),
     ("SimpleWorker, pool per job", "rq.worker.SimpleWorker", TASK),
     (
         "persistent loop + pool per process",

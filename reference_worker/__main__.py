@@ -33,7 +33,7 @@ from reference_worker.samples import make_png
 from reference_worker.store import LocalPhotoStore
 
 WORKER_CLASSES = {
-    "fork": "rq.worker.Worker",
+    "fork": "reference_worker.prefork.PreloadingWorker",
     "simple": "rq.worker.SimpleWorker",
     "persistent": "reference_worker.persistent.PersistentLoopWorker",
 }

@@ -85,11 +85,19 @@ def users(db: LiveDB) -> None:
         db.set_tier(user_id, tier)
 
 
+@pytest.mark.parametrize(
+    "worker_class", ["rq.worker.Worker", "reference_worker.prefork.PreloadingWorker"]
+)
 def test_forking_worker_subprocess(
-    db: LiveDB, users: None, queue: Queue, photo_store: LocalPhotoStore, rq_worker: RqWorker
+    worker_class: str,
+    db: LiveDB,
+    users: None,
+    queue: Queue,
+    photo_store: LocalPhotoStore,
+    rq_worker: RqWorker,
 ) -> None:
     jobs = _enqueue_photos(queue, photo_store, 6)
-    proc = rq_worker()
+    proc = rq_worker("-w", worker_class)
     _assert_rows(db, jobs)
     stage_lines = [line for line in proc.stdout.splitlines() if line.startswith("[Worker]")]
     assert len(stage_lines) == 6 * len(jobs), proc.stdout

@@ -14,7 +14,7 @@ from rq import Queue, Retry
 from rq.job import Job, JobStatus
 from rq.results import Result
 
-from reference_worker.enqueue import TASK, enqueue_analysis
+from reference_worker.enqueue import PERSISTENT_TASK, TASK, enqueue_analysis
 from reference_worker.errors import InvalidJobArguments
 from reference_worker.fraudlens_server import FraudLensServer
 from reference_worker.samples import make_png
@@ -111,7 +111,16 @@ CREATE TRIGGER slow_insert BEFORE INSERT ON {schema}.analyses
 """
 
 
+@pytest.mark.parametrize(
+    ("worker_class", "task"),
+    [
+        ("rq.worker.Worker", TASK),
+        ("reference_worker.persistent.PersistentLoopWorker", PERSISTENT_TASK),
+    ],
+)
 def test_postgres_connection_killed_mid_job_then_retry_succeeds(
+    worker_class: str,
+    task: str,
     db: LiveDB,
     queue: Queue,
     photo_store: LocalPhotoStore,
@@ -119,7 +128,7 @@ def test_postgres_connection_killed_mid_job_then_retry_succeeds(
 ) -> None:
     # Every insert into analyses now takes 1.5s, long enough to kill its backend.
     db.execute(SLOW_INSERT.format(schema=db.schema))
-    job = enqueue_analysis(queue, _one_photo(photo_store), 11, 22, retry=Retry(max=2))
+    job = enqueue_analysis(queue, _one_photo(photo_store), 11, 22, retry=Retry(max=2), task=task)
 
     killed: list[int] = []
 
