@@ -1,0 +1,316 @@
+"""The combine style: move the region into a new ``async def`` placed just before it,
+turn its runner calls into awaits, and run the coroutine once with the same runner.
+
+Names keep their exact meaning.  At module level every name the region binds is
+declared ``global`` in the coroutine.  In a function, a name the region binds is:
+declared ``global``/``nonlocal`` like the function does; declared ``nonlocal`` when the
+coroutine cannot simply hand it back (read before the region surely assigns it, bound
+on some paths only, captured by a closure, or visible to an exception handler); handed
+back (``a, b = asyncio.run(_c())``) when later code reads it; dropped otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from flake8_asyncio_run.fix.context import FileContext
+from flake8_asyncio_run.fix.locate import Link
+from flake8_asyncio_run.fix.model import Applicability, TextEdit
+from flake8_asyncio_run.fix.names import Facts, mentioned_names, parameter_names, scope_facts
+from flake8_asyncio_run.fix.prepare import Prepared, prepare
+from flake8_asyncio_run.fix.rewrite import (
+    RegionRewriter,
+    attached_comments,
+    region_span,
+    render_block,
+    rewrite_statements,
+    with_leading,
+)
+from flake8_asyncio_run.fix.safety import combine_hazard, no_combine_reason
+
+MID_RETURN = "'return' between the calls"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    applicability: Applicability
+    reason: str | None
+    edits: tuple[TextEdit, ...] = ()
+
+
+@dataclass
+class _Names:
+    globals: list[str]
+    nonlocals: list[str]
+    returned: list[str]
+    #: ``name: T`` lines placed before the coroutine (annotations Python forbids on
+    #: global/nonlocal names inside it).
+    declared: list[str]
+
+
+def assess_combine(ctx: FileContext, prepared: Prepared) -> Assessment:
+    own = prepared.own
+    in_generator = any(
+        isinstance(node, cst.GeneratorExp) for site in own for node in site.comprehensions
+    )
+    reason = no_combine_reason(prepared.facts, in_generator)
+    if reason is not None:
+        return Assessment("none", reason)
+    unsafe: str | None = None
+    carried = False
+    facts = prepared.facts
+    if facts.returns:
+        if facts.definite is None or _at_tail(prepared):
+            carried = True
+        else:
+            extended = _extend_to_tail(ctx, prepared)
+            if extended is None:
+                return Assessment("none", MID_RETURN)
+            prepared, facts, carried, unsafe = extended, extended.facts, True, MID_RETURN
+            reason = no_combine_reason(facts, in_generator)
+            if reason is not None:
+                return Assessment("none", reason)
+    runner_text = _runner_text(ctx, prepared)
+    root = runner_text.split("(", 1)[0].split(".", 1)[0]
+    if root in facts.stores:
+        return Assessment("none", f"the region rebinds '{root}'")
+    names = _classify_names(ctx, prepared, carried)
+    if isinstance(names, str):
+        return Assessment("none", names)
+    if unsafe is None and prepared.family == "asgiref":
+        unsafe = "async_to_sync() decides which thread and loop run the coroutine"
+    if unsafe is None:
+        exempt = _exempt_calls(prepared)
+        runner_nodes = {id(site.node) for site in own}
+        unsafe = combine_hazard(
+            facts,
+            exempt,
+            ctx.located.loop_functions,
+            bool(prepared.nested),
+            ctx.django,
+            prepared.statements,
+            runner_nodes,
+        )
+    edits = _edits(ctx, prepared, names, carried, runner_text)
+    return Assessment("unsafe" if unsafe else "safe", unsafe, edits)
+
+
+# Regions with a return ---------------------------------------------------------------
+def _scope_body(prepared: Prepared) -> Sequence[cst.BaseStatement]:
+    scope = prepared.scope
+    if isinstance(scope, cst.Module):
+        return scope.body
+    body = scope.body
+    return body.body if isinstance(body, cst.IndentedBlock) else ()
+
+
+def _scope_block(prepared: Prepared) -> cst.CSTNode:
+    scope = prepared.scope
+    return scope if isinstance(scope, cst.Module) else scope.body
+
+
+def _at_tail(prepared: Prepared) -> bool:
+    last = prepared.links[-1]
+    return last.block is _scope_block(prepared) and last.index == len(last.block.body) - 1
+
+
+def _scope_depth(prepared: Prepared) -> int:
+    for depth, link in enumerate(prepared.own[0].chain):
+        if link.statement is prepared.scope:
+            return depth
+    return -1
+
+
+def _extend_to_tail(ctx: FileContext, prepared: Prepared) -> Prepared | None:
+    """The region grown to the end of the function: its returns then end the function."""
+    if isinstance(prepared.scope, cst.Module):
+        return None
+    top = prepared.own[0].chain[_scope_depth(prepared) + 1]
+    block = top.block
+    links = tuple(Link(block, i, block.body[i]) for i in range(top.index, len(block.body)))
+    extended = prepare(ctx, prepared.region, links)
+    return extended if isinstance(extended, Prepared) else None
+
+
+# Names -----------------------------------------------------------------------------------
+def _classify_names(ctx: FileContext, prepared: Prepared, carried: bool) -> _Names | str:
+    facts = prepared.facts
+    scope = prepared.scope
+    names = _Names([], [], [], [])
+    stores = list(facts.stores)
+    if isinstance(scope, cst.Module):
+        names.globals = stores
+        names.declared = _declarations(ctx, facts, stores)
+        return names
+    outside = scope_facts(_scope_body(prepared), prepared.statements)
+    declared_global, declared_nonlocal = _declared(scope)
+    bound_outside = outside.stores.keys() | parameter_names(scope) | declared_nonlocal
+    live = outside.loads | outside.nested
+    exposed = _exposed(prepared, live)
+    definite = facts.definite or frozenset()
+    early = facts.early_reads
+    for name in stores:
+        if name in declared_global:
+            names.globals.append(name)
+            continue
+        if name in declared_nonlocal:
+            names.nonlocals.append(name)
+            continue
+        if name in early or name in outside.nested or name in exposed:
+            exact = True
+        elif name in live and not carried:
+            exact = name not in definite or name in facts.unsettled or name in facts.nested
+        else:
+            continue
+        if not exact:
+            names.returned.append(name)
+            continue
+        if name not in bound_outside and name not in facts.annotations:
+            if name in early:
+                return f"'{name}' is read before the region assigns it"
+            return f"'{name}' may be unbound after the region"
+        names.nonlocals.append(name)
+    names.declared = _declarations(ctx, facts, names.globals + names.nonlocals)
+    return names
+
+
+def _declarations(ctx: FileContext, facts: Facts, names: Sequence[str]) -> list[str]:
+    return [
+        f"{name}: {ctx.code(facts.annotations[name].annotation)}"
+        for name in names
+        if name in facts.annotations
+    ]
+
+
+def _declared(scope: cst.FunctionDef) -> tuple[set[str], set[str]]:
+    collector = _Declarations()
+    scope.body.visit(collector)
+    return collector.globals, collector.nonlocals
+
+
+class _Declarations(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.globals.update(item.name.value for item in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.nonlocals.update(item.name.value for item in node.names)
+
+
+def _exposed(prepared: Prepared, live: set[str]) -> set[str]:
+    """Names an exception leaving the region could let later code read."""
+    chain = prepared.own[0].chain
+    start = _scope_depth(prepared) + 1
+    exposed: set[str] = set()
+    for link in chain[start:]:
+        if link.block is prepared.links[0].block:
+            break
+        statement = link.statement
+        if isinstance(statement, cst.With):
+            return set(live)  # a context manager may swallow the exception
+        if isinstance(statement, (cst.Try, cst.TryStar)):
+            for handler in statement.handlers:
+                exposed |= mentioned_names(handler.body)
+                if not _ends_abruptly(handler.body):
+                    return set(live)
+            if statement.finalbody is not None:
+                exposed |= mentioned_names(statement.finalbody)
+    return exposed & live
+
+
+def _ends_abruptly(body: cst.BaseSuite) -> bool:
+    statements = body.body
+    if not statements:
+        return False
+    last = statements[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1]  # type: ignore[assignment]
+    return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
+
+
+# Text ------------------------------------------------------------------------------------
+def _exempt_calls(prepared: Prepared) -> set[int]:
+    """The runner calls and the calls that only build what they await."""
+    exempt: set[int] = set()
+    for site in prepared.own:
+        node = site.node
+        exempt.add(id(node))
+        if isinstance(node.func, cst.Call):
+            exempt.add(id(node.func))
+        for arg in node.args[:1]:
+            if isinstance(arg.value, cst.Call):
+                exempt.add(id(arg.value))
+    return exempt
+
+
+def _runner_text(ctx: FileContext, prepared: Prepared) -> str:
+    """How the region's calls name their runner, e.g. ``asyncio.run`` or ``go``."""
+    direct = [s for s in prepared.own if s.call.form != "wrapper"]
+    site = (direct or prepared.own)[0]
+    func = site.node.func
+    if site.call.form == "async_to_sync" and isinstance(func, cst.Call):
+        return ctx.code(func.func).strip()
+    return ctx.code(func).strip()
+
+
+def _keywords(ctx: FileContext, prepared: Prepared) -> str:
+    nodes = prepared.first.keyword_nodes
+    return ", ".join(ctx.code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip() for arg in nodes)
+
+
+def _edits(
+    ctx: FileContext, prepared: Prepared, names: _Names, carried: bool, runner: str
+) -> tuple[TextEdit, ...]:
+    module = ctx.module
+    nl = module.default_newline
+    statements = list(prepared.statements)
+    span, no_newline, first_line = region_span(ctx, statements)
+    indent = ctx.lines.indentation(first_line)
+    inner = indent + module.default_indent
+    statements[0] = with_leading(statements[0], attached_comments(statements[0]))
+    scope_name = "main" if isinstance(prepared.scope, cst.Module) else prepared.scope.name.value
+    coroutine = ctx.fresh(f"_{scope_name.lstrip('_')}_async")
+    stripped = frozenset(n for n in names.globals + names.nonlocals if n in prepared.facts.annotations)
+    rewriter = RegionRewriter(module, prepared.own, "await", strip=stripped)
+    body = render_block(ctx, rewrite_statements(statements, rewriter), inner)
+
+    parts = [f"{indent}{line}{nl}" for line in names.declared]
+    parts.append(f"{indent}async def {coroutine}():{nl}")
+    if names.globals:
+        parts.append(f"{inner}global {', '.join(names.globals)}{nl}")
+    if names.nonlocals:
+        parts.append(f"{inner}nonlocal {', '.join(names.nonlocals)}{nl}")
+    parts.append(body)
+    if names.returned and not carried:
+        parts.append(f"{inner}return {', '.join(names.returned)}{nl}")
+    keywords = _keywords(ctx, prepared)
+    extra = f", {keywords}" if keywords else ""
+    if prepared.family == "asyncio" or prepared.own[0].call.form == "wrapper":
+        call = f"{runner}({coroutine}(){extra})"
+    elif prepared.family == "asgiref":
+        call = f"{runner}({coroutine}{extra})()"
+    else:
+        call = f"{runner}({coroutine}{extra})"
+    if carried:
+        parts.append(f"{indent}return {call}{nl}")
+    elif names.returned:
+        parts.append(f"{indent}{', '.join(names.returned)} = {call}{nl}")
+    else:
+        parts.append(f"{indent}{call}{nl}")
+    text = "".join(parts)
+    if no_newline:
+        text = text[: -len(nl)]
+    return (TextEdit(span, text),)

@@ -1,0 +1,43 @@
+"""What every planner step needs to know about the file being fixed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from flake8_asyncio_run.fix.edits import LineIndex
+from flake8_asyncio_run.fix.locate import Located
+
+_IDENTIFIER = re.compile(r"\w+")
+
+
+@dataclass
+class FileContext:
+    text: str
+    lines: LineIndex
+    located: Located
+    target: tuple[int, int]
+    django: bool
+    #: Every word in the file (code, strings, comments) and every name handed out, so a
+    #: new name can clash with nothing, not even with text in an ``eval`` string.
+    taken: set[str] = field(default_factory=set)
+
+    @classmethod
+    def create(cls, text: str, located: Located, target: tuple[int, int], django: bool) -> FileContext:
+        return cls(text, LineIndex(text), located, target, django, set(_IDENTIFIER.findall(text)))
+
+    @property
+    def module(self) -> cst.Module:
+        return self.located.module
+
+    def fresh(self, base: str) -> str:
+        name, number = base, 2
+        while name in self.taken:
+            name, number = f"{base}_{number}", number + 1
+        self.taken.add(name)
+        return name
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)

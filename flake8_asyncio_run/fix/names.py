@@ -1,0 +1,466 @@
+"""What a region of statements reads and writes, for moving it into a coroutine.
+
+A flow walk over libcst statements, in evaluation order, that tracks which names are
+*definitely* assigned at each point.  From it come the names the region assigns, those
+it reads before its own assignment has surely happened, those assigned on some paths
+only, and the facts the safety policy needs (yields, returns, escaping break/continue,
+``locals()``, zero-argument ``super()``, the calls made by synchronous code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+_DYNAMIC = {"locals", "vars", "exec", "eval"}
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+@dataclass
+class Facts:
+    #: Names bound at the scope's level, in order of first binding.
+    stores: dict[str, None] = field(default_factory=dict)
+    #: Annotations of names bound with ``name: T = value`` (or ``name: T``).
+    annotations: dict[str, cst.Annotation] = field(default_factory=dict)
+    #: Names read while not definitely assigned by the walked code itself.
+    unassigned_reads: set[str] = field(default_factory=set)
+    #: Names read at the scope's level.
+    loads: set[str] = field(default_factory=set)
+    #: Names mentioned inside nested functions, lambdas and classes.
+    nested: set[str] = field(default_factory=set)
+    #: Names bound by ``:=`` or removed by ``del`` (their state after is path-dependent).
+    unsettled: set[str] = field(default_factory=set)
+    #: Calls made by the scope's own code (not inside nested functions or lambdas).
+    calls: list[cst.Call] = field(default_factory=list)
+    yields: bool = False
+    returns: list[cst.Return] = field(default_factory=list)
+    #: "break"/"continue" statements that leave the walked statements.
+    escapes: list[str] = field(default_factory=list)
+    dynamic: set[str] = field(default_factory=set)
+    zero_arg_super: bool = False
+    declarations: set[str] = field(default_factory=set)
+    imports: bool = False
+    withs: bool = False
+    #: Names definitely assigned when the walked statements complete normally; None
+    #: when they cannot complete normally (they end in return/raise).
+    definite: frozenset[str] | None = frozenset()
+
+    @property
+    def early_reads(self) -> set[str]:
+        """Names the code assigns but may read before its own assignment."""
+        return self.unassigned_reads & set(self.stores)
+
+
+def region_facts(statements: Sequence[cst.BaseStatement]) -> Facts:
+    walker = _Walker(skip=frozenset())
+    walker.facts.definite = walker.block(statements, frozenset())
+    return walker.facts
+
+
+def scope_facts(body: Sequence[cst.BaseStatement], skip: Iterable[cst.CSTNode]) -> Facts:
+    """Facts about a scope's statements other than ``skip`` (the region)."""
+    walker = _Walker(skip=frozenset(id(s) for s in skip))
+    walker.block(body, frozenset())
+    return walker.facts
+
+
+def parameter_names(node: cst.FunctionDef | cst.Lambda) -> set[str]:
+    params = node.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            every.append(star)
+    return {p.name.value for p in every}
+
+
+def mentioned_names(node: cst.CSTNode) -> set[str]:
+    """Every identifier in a subtree."""
+    collector = _NameCollector()
+    node.visit(collector)
+    return collector.names
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+Defined = frozenset[str]
+
+
+def _meet(a: Defined | None, b: Defined | None) -> Defined | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
+
+
+class _Walker:
+    def __init__(self, skip: frozenset[int]) -> None:
+        self.facts = Facts()
+        self.skip = skip
+        self.loop_depth = 0
+
+    # Statements ---------------------------------------------------------------------
+    def block(self, body: Sequence[cst.BaseStatement], d: Defined) -> Defined | None:
+        current: Defined | None = d
+        for statement in body:
+            if id(statement) in self.skip:
+                continue
+            if current is None:
+                current = d  # unreachable code: still walk it, from the block's start
+                self.stmt(statement, current)
+                current = None
+                continue
+            current = self.stmt(statement, current)
+        return current
+
+    def suite(self, body: cst.BaseSuite, d: Defined) -> Defined | None:
+        if isinstance(body, cst.IndentedBlock):
+            return self.block(body.body, d)
+        current: Defined | None = d
+        for small in body.body:  # SimpleStatementSuite
+            if current is None:
+                return None
+            current = self.small(small, current)
+        return current
+
+    def stmt(self, node: cst.BaseStatement, d: Defined) -> Defined | None:  # noqa: C901
+        if isinstance(node, cst.SimpleStatementLine):
+            current: Defined | None = d
+            for small in node.body:
+                if current is None:
+                    return None
+                current = self.small(small, current)
+            return current
+        if isinstance(node, cst.If):
+            return self._if(node, d)
+        if isinstance(node, (cst.For, cst.While)):
+            return self._loop(node, d)
+        if isinstance(node, (cst.Try, cst.TryStar)):
+            return self._try(node, d)
+        if isinstance(node, cst.With):
+            self.facts.withs = True
+            current = d
+            for item in node.items:
+                self.expr(item.item, current)
+                if item.asname is not None:
+                    current = current | self.target(item.asname.name, current)
+            return self.suite(node.body, current)
+        if isinstance(node, cst.FunctionDef):
+            for decorator in node.decorators:
+                self.expr(decorator.decorator, d)
+            self._parameters(node.params, d)
+            if node.returns is not None:
+                self.expr(node.returns.annotation, d)
+            self.nested(node.body)
+            return d | self.bind(node.name.value)
+        if isinstance(node, cst.ClassDef):
+            for decorator in node.decorators:
+                self.expr(decorator.decorator, d)
+            for arg in (*node.bases, *node.keywords):
+                self.expr(arg.value, d)
+            self.nested(node.body)
+            return d | self.bind(node.name.value)
+        if isinstance(node, cst.Match):
+            self.expr(node.subject, d)
+            for case in node.cases:
+                captures = d | self.pattern(case.pattern)
+                if case.guard is not None:
+                    self.expr(case.guard, captures)
+                self.suite(case.body, captures)
+            return d
+        # Anything else: walk its expressions.
+        self.expr(node, d)
+        return d
+
+    def _if(self, node: cst.If, d: Defined) -> Defined | None:
+        self.expr(node.test, d)
+        taken = self.suite(node.body, d)
+        orelse = node.orelse
+        if orelse is None:
+            other: Defined | None = d
+        elif isinstance(orelse, cst.If):
+            other = self._if(orelse, d)
+        else:
+            other = self.suite(orelse.body, d)
+        return _meet(taken, other)
+
+    def _loop(self, node: cst.For | cst.While, d: Defined) -> Defined | None:
+        if isinstance(node, cst.For):
+            self.expr(node.iter, d)
+            body_start = d | self.target(node.target, d)
+        else:
+            self.expr(node.test, d)
+            body_start = d
+        self.loop_depth += 1
+        self.suite(node.body, body_start)
+        self.loop_depth -= 1
+        if node.orelse is not None:
+            self.suite(node.orelse.body, d)
+        return d
+
+    def _try(self, node: cst.Try | cst.TryStar, d: Defined) -> Defined | None:
+        ends: list[Defined | None] = []
+        body_end = self.suite(node.body, d)
+        if node.orelse is not None and body_end is not None:
+            body_end = self.suite(node.orelse.body, body_end)
+        ends.append(body_end)
+        for handler in node.handlers:
+            start = d
+            if handler.type is not None:
+                self.expr(handler.type, d)
+            name: set[str] = set()
+            if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                name = {handler.name.name.value}
+                start = d | self.bind(handler.name.name.value)
+                self.facts.unsettled |= name  # deleted when the handler ends
+            end = self.suite(handler.body, start)
+            ends.append(None if end is None else end - name)
+        result = ends[0]
+        for end in ends[1:]:
+            result = _meet(result, end)
+        if node.finalbody is not None:
+            after_finally = self.suite(node.finalbody.body, d)
+            if result is None or after_finally is None:
+                return None
+            return result | after_finally
+        return result
+
+    def small(self, node: cst.BaseSmallStatement, d: Defined) -> Defined | None:  # noqa: C901
+        if isinstance(node, cst.Assign):
+            self.expr(node.value, d)
+            bound: Defined = frozenset()
+            for target in node.targets:
+                bound = bound | self.target(target.target, d)
+            return d | bound
+        if isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.expr(node.value, d)
+            self.expr(node.annotation.annotation, d)
+            if isinstance(node.target, cst.Name):
+                self.facts.annotations[node.target.value] = node.annotation
+                if node.value is None:
+                    self.bind(node.target.value)
+                    return d
+            return d | self.target(node.target, d)
+        if isinstance(node, cst.AugAssign):
+            if isinstance(node.target, cst.Name):
+                self.read(node.target.value, d)
+            self.expr(node.value, d)
+            return d | self.target(node.target, d)
+        if isinstance(node, cst.Return):
+            if node.value is not None:
+                self.expr(node.value, d)
+            self.facts.returns.append(node)
+            return None
+        if isinstance(node, cst.Raise):
+            if node.exc is not None:
+                self.expr(node.exc, d)
+            if node.cause is not None:
+                self.expr(node.cause.item, d)
+            return None
+        if isinstance(node, (cst.Break, cst.Continue)):
+            if self.loop_depth == 0:
+                self.facts.escapes.append("break" if isinstance(node, cst.Break) else "continue")
+            return None
+        if isinstance(node, cst.Del):
+            removed = self._deleted(node.target, d)
+            return d - removed
+        if isinstance(node, (cst.Global, cst.Nonlocal)):
+            self.facts.declarations.update(item.name.value for item in node.names)
+            return d
+        if isinstance(node, cst.Import):
+            self.facts.imports = True
+            names = set()
+            for alias in node.names:
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    names.add(alias.asname.name.value)
+                else:
+                    names.add(_root(alias.name))
+            return d | self.bind(*names)
+        if isinstance(node, cst.ImportFrom):
+            self.facts.imports = True
+            if isinstance(node.names, cst.ImportStar):
+                self.facts.dynamic.add("import *")
+                return d
+            names = set()
+            for alias in node.names:
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    names.add(alias.asname.name.value)
+                elif isinstance(alias.name, cst.Name):
+                    names.add(alias.name.value)
+            return d | self.bind(*names)
+        self.expr(node, d)
+        return d
+
+    def _deleted(self, target: cst.BaseExpression, d: Defined) -> set[str]:
+        if isinstance(target, cst.Name):
+            self.read(target.value, d)
+            self.bind(target.value)
+            self.facts.unsettled.add(target.value)
+            return {target.value}
+        if isinstance(target, (cst.Tuple, cst.List)):
+            removed: set[str] = set()
+            for element in target.elements:
+                removed |= self._deleted(element.value, d)
+            return removed
+        self.expr(target, d)
+        return set()
+
+    # Binding --------------------------------------------------------------------------
+    def bind(self, *names: str) -> Defined:
+        for name in names:
+            self.facts.stores.setdefault(name, None)
+        return frozenset(names)
+
+    def target(self, node: cst.BaseExpression, d: Defined) -> Defined:
+        """Bind an assignment target; subscripts and attributes only read."""
+        if isinstance(node, cst.Name):
+            return self.bind(node.value)
+        if isinstance(node, (cst.Tuple, cst.List)):
+            bound: Defined = frozenset()
+            for element in node.elements:
+                value = element.value
+                bound = bound | self.target(value, d)
+            return bound
+        if isinstance(node, cst.StarredElement):
+            return self.target(node.value, d)
+        self.expr(node, d)
+        return frozenset()
+
+    def pattern(self, node: cst.CSTNode) -> Defined:
+        names: set[str] = set()
+        for sub in _walk(node):
+            if isinstance(sub, cst.MatchAs) and isinstance(sub.name, cst.Name):
+                names.add(sub.name.value)
+            elif isinstance(sub, cst.MatchStar) and isinstance(sub.name, cst.Name):
+                names.add(sub.name.value)
+            elif isinstance(sub, cst.MatchMapping) and isinstance(sub.rest, cst.Name):
+                names.add(sub.rest.value)
+            elif isinstance(sub, cst.MatchValue):
+                self.expr(sub.value, frozenset())
+        return self.bind(*names)
+
+    def read(self, name: str, d: Defined) -> None:
+        self.facts.loads.add(name)
+        if name not in d:
+            self.facts.unassigned_reads.add(name)
+
+    # Expressions ----------------------------------------------------------------------
+    def expr(self, node: cst.CSTNode, d: Defined, shadow: frozenset[str] = frozenset()) -> None:  # noqa: C901
+        if isinstance(node, cst.Name):
+            if node.value not in shadow:
+                self.read(node.value, d)
+            return
+        if isinstance(node, cst.Attribute):
+            self.expr(node.value, d, shadow)
+            return
+        if isinstance(node, cst.Call):
+            self._call(node, d, shadow)
+            return
+        if isinstance(node, cst.Lambda):
+            self._parameters(node.params, d)
+            self.nested(node.body)
+            return
+        if isinstance(node, _COMPREHENSIONS):
+            self._comprehension(node, d, shadow)
+            return
+        if isinstance(node, cst.NamedExpr):
+            self.expr(node.value, d, shadow)
+            if isinstance(node.target, cst.Name):
+                self.bind(node.target.value)
+                self.facts.unsettled.add(node.target.value)
+            return
+        if isinstance(node, cst.Yield):
+            self.facts.yields = True
+        if isinstance(node, cst.BaseStatement) and id(node) in self.skip:
+            return
+        for child in node.children:
+            self.expr(child, d, shadow)
+
+    def _call(self, node: cst.Call, d: Defined, shadow: frozenset[str]) -> None:
+        self.facts.calls.append(node)
+        func = node.func
+        if isinstance(func, cst.Name):
+            if func.value in _DYNAMIC or (func.value == "dir" and not node.args):
+                self.facts.dynamic.add(f"{func.value}()")
+            if func.value == "super" and not node.args:
+                self.facts.zero_arg_super = True
+        self.expr(func, d, shadow)
+        for arg in node.args:
+            self.expr(arg.value, d, shadow)
+
+    def _comprehension(self, node: cst.CSTNode, d: Defined, shadow: frozenset[str]) -> None:
+        assert isinstance(node, _COMPREHENSIONS)
+        inner = shadow
+        compfor: cst.CompFor | None = node.for_in
+        first = True
+        while compfor is not None:
+            # The first iterable is evaluated outside the comprehension's own scope.
+            self.expr(compfor.iter, d, shadow if first else inner)
+            first = False
+            inner = inner | frozenset(_target_names(compfor.target))
+            for condition in compfor.ifs:
+                self.expr(condition.test, d, inner)
+            compfor = compfor.inner_for_in
+        if isinstance(node, cst.DictComp):
+            self.expr(node.key, d, inner)
+            self.expr(node.value, d, inner)
+        else:
+            self.expr(node.elt, d, inner)
+
+    def _parameters(self, params: cst.Parameters, d: Defined) -> None:
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                every.append(star)
+        for param in every:
+            if param.default is not None:
+                self.expr(param.default, d)
+            if param.annotation is not None:
+                self.expr(param.annotation.annotation, d)
+
+    def nested(self, node: cst.CSTNode) -> None:
+        """A nested function, lambda or class body: names it mentions, and dynamic calls."""
+        for sub in _walk(node):
+            if isinstance(sub, cst.Name):
+                self.facts.nested.add(sub.value)
+            elif isinstance(sub, cst.Call) and isinstance(sub.func, cst.Name):
+                if sub.func.value in _DYNAMIC:
+                    self.facts.dynamic.add(f"{sub.func.value}()")
+
+
+def _walk(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
+
+
+def _target_names(node: cst.CSTNode) -> set[str]:
+    if isinstance(node, cst.Name):
+        return {node.value}
+    if isinstance(node, (cst.Tuple, cst.List)):
+        names: set[str] = set()
+        for element in node.elements:
+            names |= _target_names(element.value)
+        return names
+    if isinstance(node, cst.StarredElement):
+        return _target_names(node.value)
+    return set()
+
+
+def _root(name: cst.Attribute | cst.Name) -> str:
+    node: cst.BaseExpression = name
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else ""

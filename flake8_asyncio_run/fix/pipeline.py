@@ -1,0 +1,108 @@
+"""``fix_text``: analysis, selection, noqa, planning, applying, compile check and
+re-analysis for one file's text.  Passes repeat until nothing more applies, so that a
+fix skipped because it overlapped another is made in the next pass, and fixing a fixed
+text changes nothing."""
+
+from __future__ import annotations
+
+import sys
+
+from flake8_asyncio_run.checker import FileResult, check_source
+from flake8_asyncio_run.config import Settings
+from flake8_asyncio_run.findings import Finding
+from flake8_asyncio_run.fix.edits import apply_edits, compatible_plans
+from flake8_asyncio_run.fix.model import FixOutcome, FixPlan, StyleOption
+from flake8_asyncio_run.fix.planner import plan_fixes
+
+MAX_PASSES = 10
+
+
+def parse_target(value: str | None) -> tuple[int, int] | None:
+    """``py311`` -> (3, 11)."""
+    if not value or not value.startswith("py3") or not value[3:].isdigit():
+        return None
+    return (3, int(value[3:]))
+
+
+def running_target() -> tuple[int, int]:
+    return (sys.version_info[0], sys.version_info[1])
+
+
+def fix_text(
+    text: str,
+    path: str,
+    settings: Settings,
+    style: StyleOption = "auto",
+    unsafe: bool = False,
+    target: tuple[int, int] | None = None,
+) -> FixOutcome:
+    target = target or parse_target(settings.target_version) or running_target()
+    result = check_source(text, path, settings)
+    initial = tuple(result.findings)
+    if result.syntax_error:
+        message = result.findings[0].message if result.findings else "SyntaxError"
+        return FixOutcome(path, text, text, remaining=initial, reasons=("syntax error",) * len(initial),
+                          hints=(None,) * len(initial), syntax_error=message, initial=initial)
+    current = text
+    applied: list[FixPlan] = []
+    plans: list[FixPlan] = []
+    for _ in range(MAX_PASSES):
+        if not result.findings or result.analysis is None:
+            plans = []
+            break
+        plans = plan_fixes(current, result.analysis, result.findings, style, target)
+        chosen = compatible_plans(plans, unsafe)
+        if not chosen:
+            break
+        fixed = apply_edits(current, [edit for plan in chosen for edit in plan.edits])
+        error = _compile_error(fixed, path)
+        if error is not None:
+            return FixOutcome(path, text, text, tuple(applied), initial, internal_error=error, initial=initial)
+        applied.extend(chosen)
+        current = fixed
+        result = check_source(current, path, settings)
+        if result.syntax_error:
+            return FixOutcome(path, text, text, tuple(applied), initial,
+                              internal_error="the fixed code does not parse", initial=initial)
+    remaining = tuple(result.findings)
+    reasons, hints = _explain(remaining, plans, unsafe)
+    return FixOutcome(path, text, current, tuple(applied), remaining, reasons, hints, initial=initial)
+
+
+def _compile_error(text: str, path: str) -> str | None:
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        return f"the fixed code does not compile: {error}"
+    return None
+
+
+def _explain(
+    remaining: tuple[Finding, ...], plans: list[FixPlan], unsafe: bool
+) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    by_finding: dict[tuple[str, int, int], FixPlan] = {}
+    for plan in plans:
+        for finding in plan.findings:
+            by_finding[(finding.code, finding.line, finding.col)] = plan
+    reasons: list[str] = []
+    hints: list[str | None] = []
+    for finding in remaining:
+        plan = by_finding.get((finding.code, finding.line, finding.col))
+        if plan is None:
+            reasons.append("no fix found")
+            hints.append(None)
+        elif plan.applicability == "unsafe" and not unsafe:
+            reasons.append(plan.reason or "unsafe fix")
+            hints.append(plan.hint or "use --unsafe-fixes")
+        elif plan.applicability == "none":
+            reasons.append(plan.reason or "no fix")
+            hints.append(plan.hint)
+        else:
+            reasons.append("the fix did not remove it")
+            hints.append(None)
+    return tuple(reasons), tuple(hints)
+
+
+def result_of(outcome: FixOutcome) -> FileResult:
+    """The outcome as a checker result (for the machine formats)."""
+    return FileResult(outcome.path, list(outcome.remaining))

@@ -1,0 +1,172 @@
+"""``plan_fixes``: one FixPlan per fix, from the analysis's findings, by position."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from flake8_asyncio_run.analysis import Analysis
+from flake8_asyncio_run.findings import Finding
+from flake8_asyncio_run.fix.await_style import CannotUnpack, to_await, unpack
+from flake8_asyncio_run.fix.combine import Assessment, assess_combine
+from flake8_asyncio_run.fix.context import FileContext
+from flake8_asyncio_run.fix.locate import locate
+from flake8_asyncio_run.fix.model import FixPlan, StyleOption, TextEdit
+from flake8_asyncio_run.fix.prepare import Prepared, prepare
+from flake8_asyncio_run.fix.regions import REGION_CODES, Region, build_regions, group_findings
+from flake8_asyncio_run.fix.render import render
+from flake8_asyncio_run.fix.runner_style import RUNNER_VERSION, assess_runner
+from flake8_asyncio_run.fix.safety import uses_django
+
+TITLES = {
+    "combine": "Combine event loops into one coroutine",
+    "runner": "Run the calls on one asyncio.Runner",
+    "await": "Await instead of starting an event loop",
+    None: "No automatic fix",
+}
+NO_FIX = {
+    "ARO104": "ARO104 has no automatic fix: use one asyncio.run() or asyncio.Runner alone",
+    "ARO201": "ARO201 has no automatic fix: create the resource inside the coroutine",
+}
+
+
+def plan_fixes(
+    text: str,
+    analysis: Analysis,
+    findings: Sequence[Finding],
+    style: StyleOption = "auto",
+    target: tuple[int, int] = (3, 11),
+) -> list[FixPlan]:
+    """Plans for ``findings`` (the selected ones) in ``text``, which ``analysis`` describes."""
+    plans: list[FixPlan] = []
+    fixable: list[Finding] = []
+    for finding in findings:
+        if finding.code in REGION_CODES or finding.code == "ARO103":
+            fixable.append(finding)
+        else:
+            reason = NO_FIX.get(finding.code, f"{finding.code} has no automatic fix")
+            plans.append(_none((finding,), reason))
+    if fixable:
+        try:
+            located = locate(text, analysis.runner_calls)
+        except cst.ParserSyntaxError:
+            plans.extend(_none((f,), "libcst cannot parse this file") for f in fixable)
+            return _ordered(plans)
+        ctx = FileContext.create(text, located, target, uses_django(text))
+        for finding in fixable:
+            if finding.code == "ARO103":
+                plans.append(_plan_await(ctx, finding))
+        groups = group_findings([f for f in fixable if f.code in REGION_CODES], located)
+        covered = {id(f) for g in groups for f in g.findings}
+        for finding in fixable:
+            if finding.code in REGION_CODES and id(finding) not in covered:
+                plans.append(_none((finding,), "the runner call could not be located"))
+        for region in build_regions(groups, located):
+            plans.append(_plan_region(ctx, region, style))
+    return _ordered(plans)
+
+
+def _ordered(plans: list[FixPlan]) -> list[FixPlan]:
+    return sorted(plans, key=lambda p: min(f.sort_key() for f in p.findings))
+
+
+def _none(findings: tuple[Finding, ...], reason: str, hint: str | None = None) -> FixPlan:
+    return FixPlan(findings, "none", None, reason, TITLES[None], (), hint)
+
+
+def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPlan:
+    findings = tuple(sorted(region.group.findings, key=Finding.sort_key))
+    prepared = prepare(ctx, region)
+    if not isinstance(prepared, Prepared):
+        return _none(findings, prepared)
+    combine = assess_combine(ctx, prepared) if style != "runner" else None
+    runner = assess_runner(ctx, prepared) if style != "combine" or True else None
+    chosen: Assessment
+    chosen_style: str
+    if style == "combine":
+        assert combine is not None
+        chosen, chosen_style = combine, "combine"
+    elif style == "runner":
+        assert runner is not None
+        chosen, chosen_style = runner, "runner"
+    else:
+        assert combine is not None and runner is not None
+        if combine.applicability == "safe":
+            chosen, chosen_style = combine, "combine"
+        elif runner.applicability == "safe":
+            chosen, chosen_style = runner, "runner"
+        elif combine.applicability == "unsafe":
+            chosen, chosen_style = combine, "combine"
+        else:
+            chosen, chosen_style = combine, "combine"
+    hint = _hint(ctx, style, chosen, chosen_style, combine, runner, prepared)
+    if chosen.applicability == "none":
+        return _none(findings, chosen.reason or "no fix", hint)
+    return FixPlan(
+        findings,
+        chosen.applicability,
+        "combine" if chosen_style == "combine" else "runner",
+        chosen.reason,
+        TITLES[chosen_style],
+        chosen.edits,
+        hint,
+    )
+
+
+def _hint(
+    ctx: FileContext,
+    style: StyleOption,
+    chosen: Assessment,
+    chosen_style: str,
+    combine: Assessment | None,
+    runner: Assessment | None,
+    prepared: Prepared,
+) -> str | None:
+    if chosen.applicability == "safe":
+        return None
+    options: list[str] = []
+    if chosen.applicability == "unsafe":
+        options.append("--unsafe-fixes")
+    if chosen_style == "combine" and runner is not None and runner.applicability == "safe":
+        options.append("--style runner")
+    elif chosen_style == "runner" and combine is None:
+        options.append("--style auto")
+    if (
+        chosen_style == "combine"
+        and prepared.family == "asyncio"
+        and ctx.target < RUNNER_VERSION
+    ):
+        options.append("--target-version py311")
+    return f"use {' or '.join(options)}" if options else None
+
+
+def _plan_await(ctx: FileContext, finding: Finding) -> FixPlan:
+    """ARO103: ``asyncio.run(x)`` inside ``async def`` -> ``await x``."""
+    findings = (finding,)
+    site = ctx.located.sites.get(finding.calls[0].span) if finding.calls else None
+    if site is None:
+        return _none(findings, "the runner call could not be located")
+    if not isinstance(site.scope, cst.FunctionDef) or site.scope.asynchronous is None:
+        return _none(findings, "the call is not directly inside the async function")
+    if any(isinstance(node, cst.GeneratorExp) for node in site.comprehensions):
+        return _none(findings, "runner call inside a generator expression")
+    call = site.call
+    try:
+        unpacked = unpack(ctx.module, site.node, call)
+    except CannotUnpack as error:
+        return _none(findings, str(error))
+    reason: str | None = None
+    if unpacked.keywords:
+        reason = "the runner's keyword arguments would be dropped"
+    elif call.family == "trio":
+        reason = "the coroutine may not be running under trio"
+    elif call.family == "custom":
+        return _none(findings, f"{call.display} is not a known runner")
+    bare = site.node.with_changes(lpar=[], rpar=[])
+    node = to_await(unpack(ctx.module, bare, call), bare, site.primary and not site.node.lpar)
+    statement = site.chain[-1].statement
+    indent = ctx.lines.indentation(ctx.located.position(statement).start.line)
+    edit = TextEdit(call.span, render(ctx.module, node, indent))
+    hint = "use --unsafe-fixes" if reason else None
+    return FixPlan(findings, "unsafe" if reason else "safe", "await", reason, TITLES["await"], (edit,), hint)

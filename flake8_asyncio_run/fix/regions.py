@@ -1,0 +1,140 @@
+"""Which statements a fix rewrites.
+
+ARO101/ARO105 findings of one scope are grouped by their path's first call; the region
+is the smallest run of sibling statements in one block that holds the group's calls.
+ARO102's region is the whole loop statement (a comprehension's: its statement).  Groups
+of one scope whose regions overlap are merged, so one fix covers them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from flake8_asyncio_run.findings import Finding, ScopeRef, Span
+from flake8_asyncio_run.fix.locate import CallSite, Link, Located, ScopeNode, common_region
+
+REGION_CODES = ("ARO101", "ARO102", "ARO105")
+
+
+@dataclass
+class Group:
+    scope: ScopeRef
+    findings: list[Finding] = field(default_factory=list)
+    sites: list[CallSite] = field(default_factory=list)
+    loops: list[Span] = field(default_factory=list)
+
+
+@dataclass
+class Region:
+    group: Group
+    links: tuple[Link, ...]
+    #: The scope whose statements the region holds, or None when that is not a plain
+    #: function or module body (``problem`` says why).
+    scope: ScopeNode | None
+    problem: str | None = None
+
+    @property
+    def statements(self) -> tuple[cst.BaseStatement, ...]:
+        return tuple(link.statement for link in self.links)
+
+
+def group_findings(findings: Sequence[Finding], located: Located) -> list[Group]:
+    groups: dict[tuple[ScopeRef, Span], Group] = {}
+    for finding in findings:
+        if finding.code not in REGION_CODES or not finding.calls:
+            continue
+        key = (finding.scope, finding.calls[0].span)
+        group = groups.setdefault(key, Group(finding.scope))
+        group.findings.append(finding)
+        for call in finding.calls:
+            site = located.sites.get(call.span)
+            if site is not None and site not in group.sites:
+                group.sites.append(site)
+        if finding.loop is not None:
+            group.loops.append(finding.loop)
+    return [g for g in groups.values() if g.sites]
+
+
+def build_regions(groups: list[Group], located: Located) -> list[Region]:
+    """Regions for the groups, merging groups of one scope whose regions overlap."""
+    regions = [_region(g, located) for g in groups]
+    merged = True
+    while merged:
+        merged = False
+        for i, first in enumerate(regions):
+            for j in range(i + 1, len(regions)):
+                second = regions[j]
+                if first.group.scope == second.group.scope and _overlap(first, second, located):
+                    group = Group(
+                        first.group.scope,
+                        first.group.findings + second.group.findings,
+                        first.group.sites + [s for s in second.group.sites if s not in first.group.sites],
+                        first.group.loops + second.group.loops,
+                    )
+                    regions[i] = _region(group, located)
+                    del regions[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return regions
+
+
+def _lines(region: Region, located: Located) -> tuple[int, int]:
+    return (
+        located.position(region.links[0].statement).start.line,
+        located.position(region.links[-1].statement).end.line,
+    )
+
+
+def _overlap(a: Region, b: Region, located: Located) -> bool:
+    a_start, a_end = _lines(a, located)
+    b_start, b_end = _lines(b, located)
+    return a_start <= b_end and b_start <= a_end
+
+
+def _region(group: Group, located: Located) -> Region:
+    chains: list[tuple[Link, ...]] = []
+    for site in group.sites:
+        chains.append(site.chain)
+        for loop in group.loops:
+            for depth, link in enumerate(site.chain):
+                start = located.position(link.statement).start
+                if isinstance(link.statement, (cst.For, cst.While)) and (start.line, start.column) == (loop.line, loop.col):
+                    chains.append(site.chain[: depth + 1])
+    links = common_region(chains)
+    scopes = {id(site.scope): site.scope for site in group.sites}
+    if len(scopes) != 1:
+        return Region(group, links, None, "runner calls inside a lambda or nested function")
+    scope = next(iter(scopes.values()))
+    if isinstance(scope, cst.Lambda):
+        return Region(group, links, None, "runner calls inside a lambda")
+    if isinstance(scope, cst.ClassDef):
+        return Region(group, links, None, "runner calls in a class body")
+    if isinstance(scope, cst.FunctionDef):
+        first = group.sites[0]
+        if not any(link.statement is scope for link in first.chain[: _depth(first, links)]):
+            return Region(group, links, None, "the calls share a line with the 'def'")
+    return Region(group, links, scope)
+
+
+def _depth(site: CallSite, links: tuple[Link, ...]) -> int:
+    for depth, link in enumerate(site.chain):
+        if link.block is links[0].block:
+            return depth
+    return len(site.chain)
+
+
+def region_depth(region: Region) -> int:
+    """The depth of the region's block in its calls' chains."""
+    return _depth(region.group.sites[0], region.links)
+
+
+def sites_in(region: Region, located: Located) -> list[CallSite]:
+    """Every runner call inside the region's statements, in source order."""
+    ids = {id(s) for s in region.statements}
+    found = [s for s in located.sites.values() if any(id(link.statement) in ids for link in s.chain)]
+    return sorted(found, key=lambda s: s.call.span)

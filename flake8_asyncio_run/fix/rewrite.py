@@ -1,0 +1,116 @@
+"""The libcst transformer that rewrites a region's statements, and how the region's
+text is cut out of the file (whole lines, with the comment block just above it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import libcst as cst
+
+from flake8_asyncio_run.findings import Span
+from flake8_asyncio_run.fix.await_style import to_await, to_runner_run, unpack
+from flake8_asyncio_run.fix.context import FileContext
+from flake8_asyncio_run.fix.locate import CallSite
+from flake8_asyncio_run.fix.render import render_statements
+
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class RegionRewriter(cst.CSTTransformer):
+    """Runner calls become ``await x`` (or ``runner.run(x)``); in ``strip`` mode the
+    annotations of names declared global/nonlocal move out (Python forbids them)."""
+
+    def __init__(
+        self,
+        module: cst.Module,
+        sites: Sequence[CallSite],
+        mode: Literal["await", "runner"],
+        runner_name: str = "",
+        strip: frozenset[str] = frozenset(),
+    ) -> None:
+        super().__init__()
+        self.module = module
+        self.sites = {id(site.node): site for site in sites}
+        self.mode = mode
+        self.runner_name = runner_name
+        self.strip = strip
+        self._depth = 0
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, _SCOPES):
+            self._depth += 1
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
+        if isinstance(original_node, _SCOPES):
+            self._depth -= 1
+        return super().on_leave(original_node, updated_node)  # type: ignore[return-value]
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        site = self.sites.get(id(original_node))
+        if site is None:
+            return updated_node
+        unpacked = unpack(self.module, updated_node, site.call)
+        if self.mode == "await":
+            return to_await(unpacked, updated_node, site.primary)
+        return to_runner_run(unpacked, updated_node, self.runner_name)
+
+    def leave_AnnAssign(
+        self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign
+    ) -> cst.BaseSmallStatement | cst.RemovalSentinel:
+        target = updated_node.target
+        if self._depth or not isinstance(target, cst.Name) or target.value not in self.strip:
+            return updated_node
+        if updated_node.value is None:
+            return cst.RemoveFromParent()
+        return cst.Assign(targets=[cst.AssignTarget(target)], value=updated_node.value)
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
+        if not updated_node.body:
+            return updated_node.with_changes(body=[cst.Pass()])
+        return updated_node
+
+
+def rewrite_statements(
+    statements: Sequence[cst.BaseStatement], rewriter: RegionRewriter
+) -> list[cst.BaseStatement]:
+    result = []
+    for statement in statements:
+        new = statement.visit(rewriter)
+        assert isinstance(new, cst.BaseStatement)
+        result.append(new)
+    return result
+
+
+def attached_comments(statement: cst.BaseStatement) -> tuple[cst.EmptyLine, ...]:
+    """The comment lines directly above a statement (no blank line between)."""
+    lines = list(getattr(statement, "leading_lines", ()))
+    attached: list[cst.EmptyLine] = []
+    for line in reversed(lines):
+        if line.comment is None:
+            break
+        attached.insert(0, line)
+    return tuple(attached)
+
+
+def with_leading(statement: cst.BaseStatement, lines: Sequence[cst.EmptyLine]) -> cst.BaseStatement:
+    return statement.with_changes(leading_lines=list(lines))
+
+
+def region_span(ctx: FileContext, statements: Sequence[cst.BaseStatement]) -> tuple[Span, bool, int]:
+    """Whole lines from the comments above the first statement to the end of the last;
+    whether that end is the file's end without a newline; and the first statement's line."""
+    first_line = ctx.located.position(statements[0]).start.line
+    start = first_line - len(attached_comments(statements[0]))
+    end = ctx.located.position(statements[-1]).end.line
+    span, no_newline = ctx.lines.whole_lines(start, end)
+    return span, no_newline, first_line
+
+
+def render_block(
+    ctx: FileContext, statements: Sequence[cst.BaseStatement], indent: str
+) -> str:
+    return render_statements(ctx.module, statements, indent)

@@ -1,0 +1,132 @@
+"""The runner style (Python 3.11+, asyncio only): wrap the region in
+``with asyncio.Runner() as runner:`` and call ``runner.run(x)`` for each runner call.
+
+The synchronous code stays outside the running loop and the names stay in their scope,
+so this style is safe wherever it applies.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from flake8_asyncio_run.fix.combine import Assessment
+from flake8_asyncio_run.fix.context import FileContext
+from flake8_asyncio_run.fix.model import TextEdit
+from flake8_asyncio_run.fix.prepare import Prepared
+from flake8_asyncio_run.fix.rewrite import (
+    RegionRewriter,
+    attached_comments,
+    region_span,
+    render_block,
+    rewrite_statements,
+    with_leading,
+)
+from flake8_asyncio_run.findings import Span
+
+RUNNER_VERSION = (3, 11)
+
+
+def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
+    if prepared.family != "asyncio":
+        return Assessment("none", f"asyncio.Runner cannot run {prepared.own[0].call.display}")
+    if ctx.target < RUNNER_VERSION:
+        return Assessment("none", f"asyncio.Runner needs Python 3.11 (target is {ctx.target[0]}.{ctx.target[1]})")
+    found = _asyncio_reference(ctx, prepared)
+    if found is None:
+        return Assessment("none", "the name 'asyncio' is bound to something else")
+    reference, import_edit = found
+    module = ctx.module
+    nl = module.default_newline
+    statements = list(prepared.statements)
+    span, no_newline, first_line = region_span(ctx, statements)
+    indent = ctx.lines.indentation(first_line)
+    inner = indent + module.default_indent
+    statements[0] = with_leading(statements[0], attached_comments(statements[0]))
+    runner = ctx.fresh("runner")
+    rewriter = RegionRewriter(module, prepared.own, "runner", runner_name=runner)
+    body = render_block(ctx, rewrite_statements(statements, rewriter), inner)
+    keywords = ", ".join(
+        ctx.code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip()
+        for arg in prepared.first.keyword_nodes
+    )
+    text = f"{indent}with {reference}.Runner({keywords}) as {runner}:{nl}{body}"
+    if no_newline:
+        text = text[: -len(nl)]
+    edits = [TextEdit(span, text)]
+    if import_edit is not None:
+        edits.insert(0, import_edit)
+    return Assessment("safe", None, tuple(edits))
+
+
+def _asyncio_reference(ctx: FileContext, prepared: Prepared) -> tuple[str, TextEdit | None] | None:
+    """How to spell the asyncio module here, and the ``import asyncio`` edit if needed."""
+    for site in prepared.own:
+        func = site.node.func
+        if site.call.form == "coroutine" and isinstance(func, cst.Attribute):
+            return ctx.code(func.value).strip(), None
+    module = ctx.module
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    if isinstance(alias.name, cst.Name) and alias.name.value == "asyncio":
+                        if alias.asname is None:
+                            return "asyncio", None
+                        if isinstance(alias.asname.name, cst.Name):
+                            return alias.asname.name.value, None
+    if "asyncio" in _bound_names(module):
+        return None
+    return "asyncio", _import_edit(ctx)
+
+
+def _bound_names(module: cst.Module) -> set[str]:
+    """Names used anywhere except as the module of ``from X import ...``."""
+    collector = _Names()
+    module.visit(collector)
+    return collector.names
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                bound = alias.asname.name if alias.asname else alias.name
+                if isinstance(bound, cst.Name):
+                    self.names.add(bound.value)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def _import_edit(ctx: FileContext) -> TextEdit:
+    """``import asyncio`` before the first top-level import (after any docstring and
+    ``from __future__`` imports when there is none)."""
+    module = ctx.module
+    line = None
+    after = 1
+    for statement in module.body:
+        position = ctx.located.position(statement)
+        if isinstance(statement, cst.SimpleStatementLine):
+            small = statement.body[0]
+            is_future = isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) and small.module.value == "__future__"
+            if isinstance(small, (cst.Import, cst.ImportFrom)) and not is_future:
+                line = position.start.line
+                break
+            if is_future or (isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))):
+                after = position.end.line + 1
+                continue
+        break
+    if line is None:
+        line = after if after <= ctx.lines.line_count else ctx.lines.line_count
+    nl = module.default_newline
+    text = f"import asyncio{nl}"
+    if line > ctx.lines.line_count or (line == ctx.lines.line_count and ctx.lines.line_text(line) and not ctx.text.endswith(("\n", "\r"))):
+        text = f"{nl}import asyncio"
+    return TextEdit(Span(line, 0, line, 0), text)
