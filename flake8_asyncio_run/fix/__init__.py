@@ -9,7 +9,14 @@ analysis's findings; this package never decides what is a finding.
 from __future__ import annotations
 
 from flake8_asyncio_run.fix.edits import apply_plans
-from flake8_asyncio_run.fix.model import Applicability, FixOutcome, FixPlan, Style, StyleOption, TextEdit
+from flake8_asyncio_run.fix.model import (
+    Applicability,
+    FixOutcome,
+    FixPlan,
+    Style,
+    StyleOption,
+    TextEdit,
+)
 from flake8_asyncio_run.fix.pipeline import fix_text
 from flake8_asyncio_run.fix.planner import plan_fixes
 

@@ -12,6 +12,7 @@ parentheses around the awaited expression.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -76,7 +77,10 @@ def unpack(module: cst.Module, node: cst.Call, call: RunnerCall) -> Unpacked:
         raise CannotUnpack("the runner's first argument is unpacked with '*'")
     if call.form == "callable":
         func = _as_primary(positional[0].value)
-        rest = [_without_comma(a) if i == len(positional) - 2 else a for i, a in enumerate(positional[1:])]
+        rest = [
+            _without_comma(a) if i == len(positional) - 2 else a
+            for i, a in enumerate(positional[1:])
+        ]
         awaitable = cst.Call(func=func, args=rest)
         return _unpacked(module, awaitable, keywords)
     if call.form == "wrapper" and (keywords or not call.passthrough):
@@ -105,17 +109,22 @@ def to_await(unpacked: Unpacked, original: cst.Call, primary: bool) -> cst.Await
     return cst.Await(expression=value, lpar=lpar, rpar=rpar)
 
 
-def to_runner_run(unpacked: Unpacked, original: cst.Call, runner_name: str) -> cst.Call:
-    """``runner.run(x)`` (asyncio only, so the awaitable is the coroutine)."""
-    return cst.Call(
+def to_runner_run(original: cst.Call, runner_name: str) -> cst.Call:
+    """``runner.run(x)`` (asyncio only: the call's one positional argument is the
+    coroutine); the call's own layout and comments stay, its keywords go to Runner()."""
+    positional, keywords = _split(original.args)
+    argument = positional[0]
+    if keywords:
+        argument = _without_comma(argument)
+    return original.with_changes(
         func=cst.Attribute(value=cst.Name(runner_name), attr=cst.Name("run")),
-        args=[cst.Arg(value=unpacked.awaitable)],
-        lpar=original.lpar,
-        rpar=original.rpar,
+        args=[argument],
     )
 
 
-def _unpacked(module: cst.Module, awaitable: cst.BaseExpression, keywords: list[cst.Arg]) -> Unpacked:
+def _unpacked(
+    module: cst.Module, awaitable: cst.BaseExpression, keywords: list[cst.Arg]
+) -> Unpacked:
     texts = []
     for arg in keywords:
         if arg.star or arg.keyword is None:
@@ -124,7 +133,7 @@ def _unpacked(module: cst.Module, awaitable: cst.BaseExpression, keywords: list[
     return Unpacked(awaitable, tuple(sorted(texts)), tuple(keywords))
 
 
-def _split(args: tuple[cst.Arg, ...] | list[cst.Arg]) -> tuple[list[cst.Arg], list[cst.Arg]]:
+def _split(args: Sequence[cst.Arg]) -> tuple[list[cst.Arg], list[cst.Arg]]:
     positional = [a for a in args if a.keyword is None and a.star != "**"]
     keywords = [a for a in args if a.keyword is not None or a.star == "**"]
     return positional, keywords
@@ -134,7 +143,9 @@ def _without_comma(arg: cst.Arg) -> cst.Arg:
     return arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
 
 
-def _trailing_whitespace(argument: cst.Arg, keywords: list[cst.Arg]) -> cst.BaseParenthesizableWhitespace:
+def _trailing_whitespace(
+    argument: cst.Arg, keywords: list[cst.Arg]
+) -> cst.BaseParenthesizableWhitespace:
     """The whitespace between the awaited value and the call's closing parenthesis."""
     if keywords:
         return cst.SimpleWhitespace("")

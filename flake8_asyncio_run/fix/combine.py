@@ -237,8 +237,8 @@ def _ends_abruptly(body: cst.BaseSuite) -> bool:
         return False
     last = statements[-1]
     if isinstance(last, cst.SimpleStatementLine):
-        last = last.body[-1]  # type: ignore[assignment]
-    return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
+        return isinstance(last.body[-1], (cst.Return, cst.Raise, cst.Continue, cst.Break))
+    return False
 
 
 # Text ------------------------------------------------------------------------------------
@@ -268,7 +268,9 @@ def _runner_text(ctx: FileContext, prepared: Prepared) -> str:
 
 def _keywords(ctx: FileContext, prepared: Prepared) -> str:
     nodes = prepared.first.keyword_nodes
-    return ", ".join(ctx.code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip() for arg in nodes)
+    return ", ".join(
+        ctx.code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip() for arg in nodes
+    )
 
 
 def _edits(
@@ -283,7 +285,9 @@ def _edits(
     statements[0] = with_leading(statements[0], attached_comments(statements[0]))
     scope_name = "main" if isinstance(prepared.scope, cst.Module) else prepared.scope.name.value
     coroutine = ctx.fresh(f"_{scope_name.lstrip('_')}_async")
-    stripped = frozenset(n for n in names.globals + names.nonlocals if n in prepared.facts.annotations)
+    stripped = frozenset(
+        n for n in names.globals + names.nonlocals if n in prepared.facts.annotations
+    )
     rewriter = RegionRewriter(module, prepared.own, "await", strip=stripped)
     body = render_block(ctx, rewrite_statements(statements, rewriter), inner)
 

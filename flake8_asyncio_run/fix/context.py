@@ -25,7 +25,9 @@ class FileContext:
     taken: set[str] = field(default_factory=set)
 
     @classmethod
-    def create(cls, text: str, located: Located, target: tuple[int, int], django: bool) -> FileContext:
+    def create(
+        cls, text: str, located: Located, target: tuple[int, int], django: bool
+    ) -> FileContext:
         return cls(text, LineIndex(text), located, target, django, set(_IDENTIFIER.findall(text)))
 
     @property

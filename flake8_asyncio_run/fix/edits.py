@@ -50,7 +50,9 @@ class LineIndex:
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     """Apply non-overlapping edits; identical duplicates are applied once."""
     index = LineIndex(text)
-    unique = sorted(set(edits), key=lambda e: (e.span.line, e.span.col, e.span.end_line, e.span.end_col))
+    unique = sorted(
+        set(edits), key=lambda e: (e.span.line, e.span.col, e.span.end_line, e.span.end_col)
+    )
     pieces: list[str] = []
     position = 0
     for edit in unique:

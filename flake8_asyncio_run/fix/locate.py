@@ -91,7 +91,9 @@ class _Locator(cst.CSTVisitor):
             index = indexes.get(id(node))
             if index is not None:
                 self._chain.append(Link(block, index, node))
-        if isinstance(node, (cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef, *_COMPREHENSIONS)):
+        if isinstance(
+            node, (cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef, *_COMPREHENSIONS)
+        ):
             self._scopes.append(node)
         if isinstance(node, cst.FunctionDef):
             start = self.positions[node].start

@@ -126,13 +126,14 @@ class _Walker:
         if isinstance(body, cst.IndentedBlock):
             return self.block(body.body, d)
         current: Defined | None = d
-        for small in body.body:  # SimpleStatementSuite
+        assert isinstance(body, cst.SimpleStatementSuite)
+        for small in body.body:
             if current is None:
                 return None
             current = self.small(small, current)
         return current
 
-    def stmt(self, node: cst.BaseStatement, d: Defined) -> Defined | None:  # noqa: C901
+    def stmt(self, node: cst.BaseStatement, d: Defined) -> Defined | None:
         if isinstance(node, cst.SimpleStatementLine):
             current: Defined | None = d
             for small in node.body:
@@ -234,7 +235,7 @@ class _Walker:
             return result | after_finally
         return result
 
-    def small(self, node: cst.BaseSmallStatement, d: Defined) -> Defined | None:  # noqa: C901
+    def small(self, node: cst.BaseSmallStatement, d: Defined) -> Defined | None:
         if isinstance(node, cst.Assign):
             self.expr(node.value, d)
             bound: Defined = frozenset()
@@ -339,9 +340,9 @@ class _Walker:
     def pattern(self, node: cst.CSTNode) -> Defined:
         names: set[str] = set()
         for sub in _walk(node):
-            if isinstance(sub, cst.MatchAs) and isinstance(sub.name, cst.Name):
-                names.add(sub.name.value)
-            elif isinstance(sub, cst.MatchStar) and isinstance(sub.name, cst.Name):
+            if (isinstance(sub, cst.MatchAs) and isinstance(sub.name, cst.Name)) or (
+                isinstance(sub, cst.MatchStar) and isinstance(sub.name, cst.Name)
+            ):
                 names.add(sub.name.value)
             elif isinstance(sub, cst.MatchMapping) and isinstance(sub.rest, cst.Name):
                 names.add(sub.rest.value)
@@ -355,7 +356,7 @@ class _Walker:
             self.facts.unassigned_reads.add(name)
 
     # Expressions ----------------------------------------------------------------------
-    def expr(self, node: cst.CSTNode, d: Defined, shadow: frozenset[str] = frozenset()) -> None:  # noqa: C901
+    def expr(self, node: cst.CSTNode, d: Defined, shadow: frozenset[str] = frozenset()) -> None:
         if isinstance(node, cst.Name):
             if node.value not in shadow:
                 self.read(node.value, d)
@@ -433,9 +434,12 @@ class _Walker:
         for sub in _walk(node):
             if isinstance(sub, cst.Name):
                 self.facts.nested.add(sub.value)
-            elif isinstance(sub, cst.Call) and isinstance(sub.func, cst.Name):
-                if sub.func.value in _DYNAMIC:
-                    self.facts.dynamic.add(f"{sub.func.value}()")
+            elif (
+                isinstance(sub, cst.Call)
+                and isinstance(sub.func, cst.Name)
+                and sub.func.value in _DYNAMIC
+            ):
+                self.facts.dynamic.add(f"{sub.func.value}()")
 
 
 def _walk(node: cst.CSTNode) -> Iterable[cst.CSTNode]:

@@ -11,8 +11,8 @@ from flake8_asyncio_run.checker import FileResult, check_source
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding
 from flake8_asyncio_run.fix.edits import apply_edits, compatible_plans
-from flake8_asyncio_run.fix.model import FixOutcome, FixPlan, StyleOption
-from flake8_asyncio_run.fix.planner import plan_fixes
+from flake8_asyncio_run.fix.model import FixOutcome, FixPlan
+from flake8_asyncio_run.fix.planner import checked_style, plan_fixes
 
 MAX_PASSES = 10
 
@@ -32,17 +32,26 @@ def fix_text(
     text: str,
     path: str,
     settings: Settings,
-    style: StyleOption = "auto",
+    style: str = "auto",
     unsafe: bool = False,
     target: tuple[int, int] | None = None,
 ) -> FixOutcome:
+    checked_style(style)
     target = target or parse_target(settings.target_version) or running_target()
     result = check_source(text, path, settings)
     initial = tuple(result.findings)
     if result.syntax_error:
         message = result.findings[0].message if result.findings else "SyntaxError"
-        return FixOutcome(path, text, text, remaining=initial, reasons=("syntax error",) * len(initial),
-                          hints=(None,) * len(initial), syntax_error=message, initial=initial)
+        return FixOutcome(
+            path,
+            text,
+            text,
+            remaining=initial,
+            reasons=("syntax error",) * len(initial),
+            hints=(None,) * len(initial),
+            syntax_error=message,
+            initial=initial,
+        )
     current = text
     applied: list[FixPlan] = []
     plans: list[FixPlan] = []
@@ -57,16 +66,27 @@ def fix_text(
         fixed = apply_edits(current, [edit for plan in chosen for edit in plan.edits])
         error = _compile_error(fixed, path)
         if error is not None:
-            return FixOutcome(path, text, text, tuple(applied), initial, internal_error=error, initial=initial)
+            return FixOutcome(
+                path, text, text, tuple(applied), initial, internal_error=error, initial=initial
+            )
         applied.extend(chosen)
         current = fixed
         result = check_source(current, path, settings)
         if result.syntax_error:
-            return FixOutcome(path, text, text, tuple(applied), initial,
-                              internal_error="the fixed code does not parse", initial=initial)
+            return FixOutcome(
+                path,
+                text,
+                text,
+                tuple(applied),
+                initial,
+                internal_error="the fixed code does not parse",
+                initial=initial,
+            )
     remaining = tuple(result.findings)
     reasons, hints = _explain(remaining, plans, unsafe)
-    return FixOutcome(path, text, current, tuple(applied), remaining, reasons, hints, initial=initial)
+    return FixOutcome(
+        path, text, current, tuple(applied), remaining, reasons, hints, initial=initial
+    )
 
 
 def _compile_error(text: str, path: str) -> str | None:
@@ -87,16 +107,16 @@ def _explain(
     reasons: list[str] = []
     hints: list[str | None] = []
     for finding in remaining:
-        plan = by_finding.get((finding.code, finding.line, finding.col))
-        if plan is None:
+        found = by_finding.get((finding.code, finding.line, finding.col))
+        if found is None:
             reasons.append("no fix found")
             hints.append(None)
-        elif plan.applicability == "unsafe" and not unsafe:
-            reasons.append(plan.reason or "unsafe fix")
-            hints.append(plan.hint or "use --unsafe-fixes")
-        elif plan.applicability == "none":
-            reasons.append(plan.reason or "no fix")
-            hints.append(plan.hint)
+        elif found.applicability == "unsafe" and not unsafe:
+            reasons.append(found.reason or "unsafe fix")
+            hints.append(found.hint or "use --unsafe-fixes")
+        elif found.applicability == "none":
+            reasons.append(found.reason or "no fix")
+            hints.append(found.hint)
         else:
             reasons.append("the fix did not remove it")
             hints.append(None)

@@ -35,10 +35,15 @@ def plan_fixes(
     text: str,
     analysis: Analysis,
     findings: Sequence[Finding],
-    style: StyleOption = "auto",
+    style: str = "auto",
     target: tuple[int, int] = (3, 11),
 ) -> list[FixPlan]:
-    """Plans for ``findings`` (the selected ones) in ``text``, which ``analysis`` describes."""
+    """Plans for ``findings`` (the selected ones) in ``text``, which ``analysis`` describes.
+
+    ``style`` is "auto", "combine" or "runner"; ``target`` the oldest Python the code
+    must run on (the runner style needs 3.11).
+    """
+    option = checked_style(style)
     plans: list[FixPlan] = []
     fixable: list[Finding] = []
     for finding in findings:
@@ -63,8 +68,14 @@ def plan_fixes(
             if finding.code in REGION_CODES and id(finding) not in covered:
                 plans.append(_none((finding,), "the runner call could not be located"))
         for region in build_regions(groups, located):
-            plans.append(_plan_region(ctx, region, style))
+            plans.append(_plan_region(ctx, region, option))
     return _ordered(plans)
+
+
+def checked_style(style: str) -> StyleOption:
+    if style == "auto" or style == "combine" or style == "runner":
+        return style
+    raise ValueError(f"unknown fix style {style!r} (expected auto, combine or runner)")
 
 
 def _ordered(plans: list[FixPlan]) -> list[FixPlan]:
@@ -81,17 +92,17 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
     if not isinstance(prepared, Prepared):
         return _none(findings, prepared)
     combine = assess_combine(ctx, prepared) if style != "runner" else None
-    runner = assess_runner(ctx, prepared) if style != "combine" or True else None
+    # The runner assessment is needed for hints even when --style combine is asked for.
+    runner = assess_runner(ctx, prepared)
     chosen: Assessment
     chosen_style: str
     if style == "combine":
         assert combine is not None
         chosen, chosen_style = combine, "combine"
     elif style == "runner":
-        assert runner is not None
         chosen, chosen_style = runner, "runner"
     else:
-        assert combine is not None and runner is not None
+        assert combine is not None
         if combine.applicability == "safe":
             chosen, chosen_style = combine, "combine"
         elif runner.applicability == "safe":
@@ -120,7 +131,7 @@ def _hint(
     chosen: Assessment,
     chosen_style: str,
     combine: Assessment | None,
-    runner: Assessment | None,
+    runner: Assessment,
     prepared: Prepared,
 ) -> str | None:
     if chosen.applicability == "safe":
@@ -128,15 +139,11 @@ def _hint(
     options: list[str] = []
     if chosen.applicability == "unsafe":
         options.append("--unsafe-fixes")
-    if chosen_style == "combine" and runner is not None and runner.applicability == "safe":
+    if chosen_style == "combine" and runner.applicability == "safe":
         options.append("--style runner")
     elif chosen_style == "runner" and combine is None:
         options.append("--style auto")
-    if (
-        chosen_style == "combine"
-        and prepared.family == "asyncio"
-        and ctx.target < RUNNER_VERSION
-    ):
+    if chosen_style == "combine" and prepared.family == "asyncio" and ctx.target < RUNNER_VERSION:
         options.append("--target-version py311")
     return f"use {' or '.join(options)}" if options else None
 
@@ -169,4 +176,6 @@ def _plan_await(ctx: FileContext, finding: Finding) -> FixPlan:
     indent = ctx.lines.indentation(ctx.located.position(statement).start.line)
     edit = TextEdit(call.span, render(ctx.module, node, indent))
     hint = "use --unsafe-fixes" if reason else None
-    return FixPlan(findings, "unsafe" if reason else "safe", "await", reason, TITLES["await"], (edit,), hint)
+    return FixPlan(
+        findings, "unsafe" if reason else "safe", "await", reason, TITLES["await"], (edit,), hint
+    )

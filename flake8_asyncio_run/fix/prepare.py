@@ -37,7 +37,9 @@ class Prepared:
         return self.unpacked[id(self.own[0].node)]
 
 
-def prepare(ctx: FileContext, region: Region, links: tuple[Link, ...] | None = None) -> Prepared | str:
+def prepare(
+    ctx: FileContext, region: Region, links: tuple[Link, ...] | None = None
+) -> Prepared | str:
     """The region's facts, or why no style can fix it."""
     if region.problem is not None or region.scope is None:
         return region.problem or "no scope"
@@ -65,4 +67,4 @@ def prepare(ctx: FileContext, region: Region, links: tuple[Link, ...] | None = N
     reason = no_fix_reason(facts)
     if reason is not None:
         return reason
-    return Prepared(holder, scope, links, own, nested, unpacked, own[0].call.family, facts)  # type: ignore[arg-type]
+    return Prepared(holder, scope, links, own, nested, unpacked, own[0].call.family, facts)

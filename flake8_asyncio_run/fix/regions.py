@@ -71,7 +71,8 @@ def build_regions(groups: list[Group], located: Located) -> list[Region]:
                     group = Group(
                         first.group.scope,
                         first.group.findings + second.group.findings,
-                        first.group.sites + [s for s in second.group.sites if s not in first.group.sites],
+                        first.group.sites
+                        + [s for s in second.group.sites if s not in first.group.sites],
                         first.group.loops + second.group.loops,
                     )
                     regions[i] = _region(group, located)
@@ -103,7 +104,10 @@ def _region(group: Group, located: Located) -> Region:
         for loop in group.loops:
             for depth, link in enumerate(site.chain):
                 start = located.position(link.statement).start
-                if isinstance(link.statement, (cst.For, cst.While)) and (start.line, start.column) == (loop.line, loop.col):
+                if isinstance(link.statement, (cst.For, cst.While)) and (
+                    start.line,
+                    start.column,
+                ) == (loop.line, loop.col):
                     chains.append(site.chain[: depth + 1])
     links = common_region(chains)
     scopes = {id(site.scope): site.scope for site in group.sites}
@@ -136,5 +140,7 @@ def region_depth(region: Region) -> int:
 def sites_in(region: Region, located: Located) -> list[CallSite]:
     """Every runner call inside the region's statements, in source order."""
     ids = {id(s) for s in region.statements}
-    found = [s for s in located.sites.values() if any(id(link.statement) in ids for link in s.chain)]
+    found = [
+        s for s in located.sites.values() if any(id(link.statement) in ids for link in s.chain)
+    ]
     return sorted(found, key=lambda s: s.call.span)

@@ -51,10 +51,9 @@ class RegionRewriter(cst.CSTTransformer):
         site = self.sites.get(id(original_node))
         if site is None:
             return updated_node
-        unpacked = unpack(self.module, updated_node, site.call)
-        if self.mode == "await":
-            return to_await(unpacked, updated_node, site.primary)
-        return to_runner_run(unpacked, updated_node, self.runner_name)
+        if self.mode == "runner":
+            return to_runner_run(updated_node, self.runner_name)
+        return to_await(unpack(self.module, updated_node, site.call), updated_node, site.primary)
 
     def leave_AnnAssign(
         self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign
@@ -100,7 +99,9 @@ def with_leading(statement: cst.BaseStatement, lines: Sequence[cst.EmptyLine]) -
     return statement.with_changes(leading_lines=list(lines))
 
 
-def region_span(ctx: FileContext, statements: Sequence[cst.BaseStatement]) -> tuple[Span, bool, int]:
+def region_span(
+    ctx: FileContext, statements: Sequence[cst.BaseStatement]
+) -> tuple[Span, bool, int]:
     """Whole lines from the comments above the first statement to the end of the last;
     whether that end is the file's end without a newline; and the first statement's line."""
     first_line = ctx.located.position(statements[0]).start.line
@@ -110,7 +111,5 @@ def region_span(ctx: FileContext, statements: Sequence[cst.BaseStatement]) -> tu
     return span, no_newline, first_line
 
 
-def render_block(
-    ctx: FileContext, statements: Sequence[cst.BaseStatement], indent: str
-) -> str:
+def render_block(ctx: FileContext, statements: Sequence[cst.BaseStatement], indent: str) -> str:
     return render_statements(ctx.module, statements, indent)

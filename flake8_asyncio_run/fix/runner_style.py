@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from flake8_asyncio_run.findings import Span
 from flake8_asyncio_run.fix.combine import Assessment
 from flake8_asyncio_run.fix.context import FileContext
 from flake8_asyncio_run.fix.model import TextEdit
@@ -21,7 +22,6 @@ from flake8_asyncio_run.fix.rewrite import (
     rewrite_statements,
     with_leading,
 )
-from flake8_asyncio_run.findings import Span
 
 RUNNER_VERSION = (3, 11)
 
@@ -30,7 +30,9 @@ def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
     if prepared.family != "asyncio":
         return Assessment("none", f"asyncio.Runner cannot run {prepared.own[0].call.display}")
     if ctx.target < RUNNER_VERSION:
-        return Assessment("none", f"asyncio.Runner needs Python 3.11 (target is {ctx.target[0]}.{ctx.target[1]})")
+        return Assessment(
+            "none", f"asyncio.Runner needs Python 3.11 (target is {ctx.target[0]}.{ctx.target[1]})"
+        )
     found = _asyncio_reference(ctx, prepared)
     if found is None:
         return Assessment("none", "the name 'asyncio' is bound to something else")
@@ -115,11 +117,18 @@ def _import_edit(ctx: FileContext) -> TextEdit:
         position = ctx.located.position(statement)
         if isinstance(statement, cst.SimpleStatementLine):
             small = statement.body[0]
-            is_future = isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) and small.module.value == "__future__"
+            is_future = (
+                isinstance(small, cst.ImportFrom)
+                and isinstance(small.module, cst.Name)
+                and small.module.value == "__future__"
+            )
             if isinstance(small, (cst.Import, cst.ImportFrom)) and not is_future:
                 line = position.start.line
                 break
-            if is_future or (isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))):
+            if is_future or (
+                isinstance(small, cst.Expr)
+                and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
+            ):
                 after = position.end.line + 1
                 continue
         break
@@ -127,6 +136,10 @@ def _import_edit(ctx: FileContext) -> TextEdit:
         line = after if after <= ctx.lines.line_count else ctx.lines.line_count
     nl = module.default_newline
     text = f"import asyncio{nl}"
-    if line > ctx.lines.line_count or (line == ctx.lines.line_count and ctx.lines.line_text(line) and not ctx.text.endswith(("\n", "\r"))):
+    if line > ctx.lines.line_count or (
+        line == ctx.lines.line_count
+        and ctx.lines.line_text(line)
+        and not ctx.text.endswith(("\n", "\r"))
+    ):
         text = f"{nl}import asyncio"
     return TextEdit(Span(line, 0, line, 0), text)

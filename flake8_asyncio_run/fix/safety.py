@@ -33,27 +33,126 @@ import libcst as cst
 from flake8_asyncio_run.fix.names import Facts
 
 SAFE_BUILTINS = frozenset(
-    """abs all any ascii bin bool bytes callable chr dict divmod enumerate filter float
-    format frozenset getattr hasattr hash hex id int isinstance issubclass iter len list
-    map max min oct ord pow print range repr reversed round set slice sorted str sum
-    tuple type zip""".split()
+    [
+        "abs",
+        "all",
+        "any",
+        "ascii",
+        "bin",
+        "bool",
+        "bytes",
+        "callable",
+        "chr",
+        "dict",
+        "divmod",
+        "enumerate",
+        "filter",
+        "float",
+        "format",
+        "frozenset",
+        "getattr",
+        "hasattr",
+        "hash",
+        "hex",
+        "id",
+        "int",
+        "isinstance",
+        "issubclass",
+        "iter",
+        "len",
+        "list",
+        "map",
+        "max",
+        "min",
+        "oct",
+        "ord",
+        "pow",
+        "print",
+        "range",
+        "repr",
+        "reversed",
+        "round",
+        "set",
+        "slice",
+        "sorted",
+        "str",
+        "sum",
+        "tuple",
+        "type",
+        "zip",
+    ]
 )
 SAFE_DOTTED = frozenset(
-    """time.time time.time_ns time.monotonic time.monotonic_ns time.perf_counter
-    time.perf_counter_ns datetime.now datetime.utcnow datetime.datetime.now
-    datetime.datetime.utcnow date.today datetime.date.today uuid.uuid4 uuid4 json.dumps
-    json.loads hashlib.sha256 hashlib.sha1 hashlib.md5 hashlib.blake2b secrets.token_hex
-    secrets.token_urlsafe secrets.token_bytes os.getenv os.environ.get math.floor
-    math.ceil math.sqrt math.isclose""".split()
+    [
+        "time.time",
+        "time.time_ns",
+        "time.monotonic",
+        "time.monotonic_ns",
+        "time.perf_counter",
+        "time.perf_counter_ns",
+        "datetime.now",
+        "datetime.utcnow",
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "date.today",
+        "datetime.date.today",
+        "uuid.uuid4",
+        "uuid4",
+        "json.dumps",
+        "json.loads",
+        "hashlib.sha256",
+        "hashlib.sha1",
+        "hashlib.md5",
+        "hashlib.blake2b",
+        "secrets.token_hex",
+        "secrets.token_urlsafe",
+        "secrets.token_bytes",
+        "os.getenv",
+        "os.environ.get",
+        "math.floor",
+        "math.ceil",
+        "math.sqrt",
+        "math.isclose",
+    ]
 )
 #: Methods of str, list, dict and set that do no I/O.  (Not ``get``, ``count`` or
 #: ``update``: HTTP sessions and Django querysets have those too.)
 SAFE_METHODS = frozenset(
-    """append extend insert items keys values copy format join split rsplit splitlines
-    strip lstrip rstrip lower upper title replace startswith endswith encode decode
-    hexdigest isoformat setdefault index add discard""".split()
+    [
+        "append",
+        "extend",
+        "insert",
+        "items",
+        "keys",
+        "values",
+        "copy",
+        "format",
+        "join",
+        "split",
+        "rsplit",
+        "splitlines",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "lower",
+        "upper",
+        "title",
+        "replace",
+        "startswith",
+        "endswith",
+        "encode",
+        "decode",
+        "hexdigest",
+        "isoformat",
+        "setdefault",
+        "index",
+        "add",
+        "discard",
+    ]
 )
-LOG_METHODS = frozenset("debug info warning warn error exception critical log".split())
+LOG_METHODS = frozenset(
+    ["debug", "info", "warning", "warn", "error", "exception", "critical", "log"]
+)
 _DJANGO = re.compile(r"^\s*(?:from|import)\s+django\b", re.MULTILINE)
 
 
@@ -73,7 +172,9 @@ def is_plain_call(call: cst.Call) -> bool:
     if isinstance(call.func, cst.Attribute):
         method = call.func.attr.value
         receiver = (dotted_name(call.func.value) or "").rsplit(".", 1)[-1].lower()
-        if method in LOG_METHODS and (receiver.endswith("logger") or receiver in ("log", "_log", "logging")):
+        if method in LOG_METHODS and (
+            receiver.endswith("logger") or receiver in ("log", "_log", "logging")
+        ):
             return True
         if method in SAFE_METHODS and name not in SAFE_DOTTED:
             return True
@@ -145,9 +246,10 @@ def _is_runner_statement(statement: cst.BaseStatement, runner_nodes: set[int]) -
     if not isinstance(statement, cst.SimpleStatementLine):
         return False
     for small in statement.body:
-        if isinstance(small, cst.Expr):
-            value = small.value
-        elif isinstance(small, cst.Assign) and all(isinstance(t.target, cst.Name) for t in small.targets):
+        if isinstance(small, cst.Expr) or (
+            isinstance(small, cst.Assign)
+            and all(isinstance(t.target, cst.Name) for t in small.targets)
+        ):
             value = small.value
         else:
             return False
