@@ -72,9 +72,13 @@ def plan_fixes(
     return _ordered(plans)
 
 
+STYLE_OPTIONS: tuple[StyleOption, ...] = ("auto", "combine", "runner")
+
+
 def checked_style(style: str) -> StyleOption:
-    if style == "auto" or style == "combine" or style == "runner":
-        return style
+    for option in STYLE_OPTIONS:
+        if style == option:
+            return option
     raise ValueError(f"unknown fix style {style!r} (expected auto, combine or runner)")
 
 
