@@ -39,7 +39,12 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from bench.antipattern import four_loops  # noqa: E402
 from reference_worker.config import dsn_with_schema  # noqa: E402
-from reference_worker.enqueue import PERSISTENT_TASK, TASK, enqueue_analysis  # noqa: E402
+from reference_worker.enqueue import (  # noqa: E402
+    PERSISTENT_TASK,
+    TASK,
+    enqueue_analysis,
+    purge_queue,
+)
 from reference_worker.fraudlens import tls_context  # noqa: E402
 from reference_worker.fraudlens_server import FraudLensServer  # noqa: E402
 from reference_worker.repository import apply_schema, set_user_tier  # noqa: E402
@@ -160,7 +165,7 @@ def run_design(
             "stages": {k: v for k, v in timings.items() if v},
         }
     finally:
-        queue.delete(delete_jobs=True)
+        purge_queue(queue)
         admin.drop_schema(schema)
 
 

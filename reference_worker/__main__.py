@@ -25,7 +25,13 @@ import redis
 from rq import Queue
 
 from reference_worker import QUEUE_NAME, config
-from reference_worker.enqueue import DEFAULT_RETRY, PERSISTENT_TASK, TASK, enqueue_analysis
+from reference_worker.enqueue import (
+    DEFAULT_RETRY,
+    PERSISTENT_TASK,
+    TASK,
+    enqueue_analysis,
+    purge_queue,
+)
 from reference_worker.errors import ReferenceWorkerError
 from reference_worker.fraudlens_server import FraudLensServer
 from reference_worker.repository import apply_schema, set_user_tier
@@ -167,7 +173,7 @@ async def _demo(env: dict[str, str], schema: str) -> int:
             print(json.dumps(dict(row)))
         failed = queue.failed_job_registry.count
         print(f"\nfailed jobs: {failed}")
-        queue.delete(delete_jobs=True)
+        purge_queue(queue)
         return 1 if failed else 0
     finally:
         await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

@@ -38,3 +38,28 @@ def enqueue_analysis(
         job_timeout=job_timeout,
         description=f"analyze photo {job.photo_key!r} for user {job.user_id}",
     )
+
+
+def purge_queue(queue: Queue) -> None:
+    """Delete a queue with its jobs, their results and its registries.
+
+    For throwaway queues (tests, the demo, benchmarks).  ``Queue.delete`` alone leaves
+    finished and failed jobs behind, and failed ones are kept for a year by default.
+    """
+    registries = [
+        queue.started_job_registry,
+        queue.finished_job_registry,
+        queue.failed_job_registry,
+        queue.deferred_job_registry,
+        queue.scheduled_job_registry,
+        queue.canceled_job_registry,
+    ]
+    job_ids = set(queue.get_job_ids())
+    for registry in registries:
+        job_ids.update(registry.get_job_ids(cleanup=False))
+    for job_id in job_ids:
+        job = queue.fetch_job(job_id)
+        if job is not None:
+            job.delete(remove_from_queue=False, delete_dependents=True)
+    queue.connection.delete(*(registry.key for registry in registries))
+    queue.delete(delete_jobs=True)

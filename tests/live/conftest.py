@@ -30,6 +30,7 @@ import redis
 from rq import Queue, SimpleWorker
 
 from reference_worker.config import dsn_with_schema
+from reference_worker.enqueue import purge_queue
 from reference_worker.fraudlens_server import FraudLensServer
 from reference_worker.repository import apply_schema, set_user_tier
 from reference_worker.services import ServiceError, throwaway_postgres, throwaway_redis
@@ -163,7 +164,7 @@ def redis_conn(redis_url: str) -> redis.Redis:
 def queue(redis_conn: redis.Redis) -> Iterator[Queue]:
     q = Queue(f"truthsnap-test-{secrets.token_hex(6)}", connection=redis_conn)
     yield q
-    q.delete(delete_jobs=True)
+    purge_queue(q)
 
 
 @pytest.fixture

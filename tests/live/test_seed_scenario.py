@@ -123,7 +123,8 @@ def test_fix_makes_the_first_job_pass_but_the_second_still_fails(
         proc = _cli("fix", "--unsafe-fixes", str(fixed))
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     source = fixed.read_text()
-    assert source != BROKEN.read_text(), f"fix changed nothing:\n{proc.stderr}"
+    changed = source != BROKEN.read_text()
+    assert changed, f"fix changed nothing (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}"
     compile(source, str(fixed), "exec")
 
     # The runner calls are combined; the cached global pool is still there.
