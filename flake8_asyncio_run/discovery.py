@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Iterator, Sequence
-
-from flake8_asyncio_run.selection import path_matches
+import re
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 
 
 def is_excluded(path: str, patterns: Sequence[str]) -> bool:
-    return any(path_matches(path, pattern) for pattern in patterns)
+    """``selection.path_matches`` against any pattern, with the patterns compiled once
+    (a walk asks this for every file and directory)."""
+    return _exclude_matcher(tuple(patterns), os.getcwd())(path)
+
+
+@lru_cache(maxsize=16)
+def _exclude_matcher(patterns: tuple[str, ...], cwd: str) -> Callable[[str], bool]:
+    del cwd  # part of the cache key: relative patterns are made absolute against it
+    if not patterns:
+        return lambda path: False
+    on_name: list[re.Pattern[str]] = []
+    on_path: list[re.Pattern[str]] = []
+    for pattern in patterns:
+        on_name.append(re.compile(fnmatch.translate(os.path.normcase(pattern))))
+        if os.sep in pattern or "/" in pattern or pattern.startswith("."):
+            pattern = os.path.abspath(pattern)
+        on_path.append(re.compile(fnmatch.translate(os.path.normcase(pattern))))
+
+    def matches(path: str) -> bool:
+        normalized = os.path.normcase(os.path.abspath(path))
+        name = os.path.basename(normalized)
+        return any(r.match(name) for r in on_name) or any(r.match(normalized) for r in on_path)
+
+    return matches
 
 
 def _is_virtualenv(directory: str) -> bool:

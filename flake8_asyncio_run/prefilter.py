@@ -1,39 +1,193 @@
-"""A cheap text test that lets files without any event-loop runner skip parsing.
+"""A cheap text test that lets files which cannot start an event loop skip parsing.
 
-It keys on the names of the modules runners come from (``asyncio``, ``anyio``, ``trio``,
-``asgiref`` and the roots of configured runners), never on the word ``run``: a file that
-never mentions such a module cannot import a runner, so it cannot start a loop and none
-of our rules can fire in it.
+Every finding needs a runner call (ARO104 and ARO201 need one in the same scope or
+module, a wrapper needs one in its body), and resolution only ever recognises a runner
+through a qualified name ``root.….name`` whose ``root`` was bound by an absolute import
+(``import root…`` or ``from root… import …``; relative imports never resolve).  So a
+file can have findings only if, for one runner ``root.….name`` (the known ones in
+``resolution.KNOWN_RUNNERS`` plus the configured ones):
+
+1. ``root`` is imported: it appears as a whole word right after ``import``, ``from`` or
+   a comma (``import os, asyncio``), across spaces and backslash continuations.  This
+   is the key on the runner modules' names: ``asyncio``, ``anyio``, ``trio``,
+   ``asgiref`` and the roots of configured runners, never the word ``run`` alone;
+2. and ``name`` (``run``, ``async_to_sync``, a configured runner's last part) appears
+   as a whole word somewhere, since the call names it (``asyncio.run(...)``,
+   ``from asyncio import run as go``, ``go = asyncio.run``, ``from asyncio import *``
+   then ``run(...)``).
+
+Both are tested on the raw text (comments and strings included), so the test may say
+yes to a file without findings, never no to one with findings.  Two details keep that
+promise: Python reads identifiers in NFKC form (``ａｓｙｎｃｉｏ`` is ``asyncio``), so
+text that is not NFKC-normalised is normalised before a "no"; and undecoded bytes are
+only trusted for UTF-8, since a coding cookie may name a codec that spells ASCII
+differently.  ``tests/test_prefilter.py`` checks the promise over the stdlib and the
+benchmark corpus.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 from flake8_asyncio_run.options import AnalysisOptions
-from flake8_asyncio_run.resolution import RUNNER_MODULES
+from flake8_asyncio_run.resolution import KNOWN_RUNNERS
+
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_GAP_BYTES = b" \t\f"
+
+
+@dataclass(frozen=True)
+class _Test:
+    """The compiled test for one set of runners."""
+
+    #: (module root, the last parts of its runners), ASCII-encoded.
+    pairs: tuple[tuple[bytes, tuple[bytes, ...]], ...]
+
+    def passes(self, data: bytes) -> bool:
+        return any(
+            _imported(data, root) and any(_has_word(data, name) for name in names)
+            for root, names in self.pairs
+        )
+
+
+def _is_word_at(data: bytes, start: int, end: int) -> bool:
+    """``data[start:end]`` is not glued to identifier characters on either side.
+
+    Non-ASCII bytes count as separators, which can only make the test say yes more often.
+    """
+    return (start == 0 or data[start - 1] not in _WORD_BYTES) and (
+        end == len(data) or data[end] not in _WORD_BYTES
+    )
+
+
+def _has_word(data: bytes, word: bytes) -> bool:
+    at = data.find(word)
+    while at >= 0:
+        if _is_word_at(data, at, at + len(word)):
+            return True
+        at = data.find(word, at + 1)
+    return False
+
+
+def _imported(data: bytes, root: bytes) -> bool:
+    """``root`` appears as a word right after ``import``, ``from`` or a comma."""
+    at = data.find(root)
+    while at >= 0:
+        if _is_word_at(data, at, at + len(root)) and _after_import(data, at):
+            return True
+        at = data.find(root, at + 1)
+    return False
+
+
+def _after_import(data: bytes, at: int) -> bool:
+    """Whether ``import``, ``from`` or a comma precedes ``at``, across blanks and
+    backslash continuations (``\\`` then ``\n``, ``\r\n`` or ``\r``)."""
+    while True:
+        while at and data[at - 1] in _GAP_BYTES:
+            at -= 1
+        if data.endswith((b"\\\n", b"\\\r"), 0, at):
+            at -= 2
+        elif data.endswith(b"\\\r\n", 0, at):
+            at -= 3
+        else:
+            break
+    return data.endswith((b",", b"import", b"from"), 0, at)
+
+
+def runner_pairs(options: AnalysisOptions) -> dict[str, frozenset[str]]:
+    """Module root -> the last parts of the runners imported from it."""
+    pairs: dict[str, set[str]] = {}
+    for dotted in [*KNOWN_RUNNERS, *options.runners]:
+        parts = dotted.split(".")
+        if dotted and all(parts):
+            pairs.setdefault(parts[0], set()).add(parts[-1])
+    return {root: frozenset(names) for root, names in pairs.items()}
 
 
 def runner_modules(options: AnalysisOptions) -> tuple[str, ...]:
-    roots = {name.split(".")[0] for name in options.runners if name}
-    return tuple(sorted(set(RUNNER_MODULES) | roots))
+    """The module roots the prefilter keys on."""
+    return tuple(sorted(runner_pairs(options)))
 
 
 @lru_cache(maxsize=32)
-def _text_pattern(modules: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(m) for m in modules))
+def _compile(runners: tuple[str, ...]) -> _Test:
+    pairs = runner_pairs(AnalysisOptions(runners))
+    return _Test(
+        tuple(
+            (root.encode("utf-8"), tuple(name.encode("utf-8") for name in sorted(names)))
+            for root, names in sorted(pairs.items())
+        )
+    )
 
 
-@lru_cache(maxsize=32)
-def _bytes_pattern(modules: tuple[str, ...]) -> re.Pattern[bytes]:
-    return re.compile(b"|".join(re.escape(m.encode()) for m in modules))
+def _test(options: AnalysisOptions) -> _Test:
+    return _compile(options.runners)
 
 
 def might_run_event_loops(source: str, options: AnalysisOptions) -> bool:
-    return _text_pattern(runner_modules(options)).search(source) is not None
+    """False only when ``source`` cannot have a finding."""
+    test = _test(options)
+    # UTF-8 keeps every ASCII character as that one byte, and the test reads only ASCII.
+    if test.passes(source.encode("utf-8", "surrogatepass")):
+        return True
+    return _passes_normalized(test, source)
 
 
 def might_run_event_loops_bytes(data: bytes, options: AnalysisOptions) -> bool:
-    """The same test on undecoded bytes (module names are ASCII in every encoding we read)."""
-    return _bytes_pattern(runner_modules(options)).search(data) is not None
+    """The same test on a file's undecoded bytes.
+
+    Exact for UTF-8 (the default), where an ASCII byte is always that ASCII character.
+    A coding cookie may name a codec that spells ASCII differently: such a file is
+    decoded as Python would and tested as text.  Bytes that do not decode cannot be
+    parsed, so they cannot have findings either.
+    """
+    test = _test(options)
+    if test.passes(data):
+        return True
+    if _may_declare_encoding(data):
+        from flake8_asyncio_run.sourcefile import decode_source
+
+        try:
+            source = decode_source(data)
+        except SyntaxError:
+            return False
+        if source.encoding not in ("utf-8", "utf-8-sig"):
+            return might_run_event_loops(source.text, options)
+        text = source.text
+    elif data.isascii():
+        return False
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return _passes_normalized(test, text)
+
+
+def _passes_normalized(test: _Test, text: str) -> bool:
+    """The test on the NFKC form Python reads identifiers in, when that form can differ.
+
+    An identifier whose NFKC form is ASCII can hold a non-ASCII character only if that
+    character's own NFKC form is ASCII identifier characters (no composition can turn
+    anything else into ASCII), so text without such a character needs no second look.
+    """
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return False
+    if not any(_folds_to_ascii_word(c) for c in set(text) if not c.isascii()):
+        return False
+    return test.passes(unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass"))
+
+
+@lru_cache(maxsize=4096)
+def _folds_to_ascii_word(char: str) -> bool:
+    return any(c in _WORD_CHARS for c in unicodedata.normalize("NFKC", char))
+
+
+def _may_declare_encoding(data: bytes) -> bool:
+    """Whether the first two lines could hold a coding cookie (PEP 263)."""
+    first = data.find(b"\n")
+    end = len(data) if first < 0 else data.find(b"\n", first + 1)
+    return b"coding" in data[: len(data) if end < 0 else end]

@@ -1,0 +1,365 @@
+"""The prefilter never hides a finding, and parallel checking changes no result.
+
+The promise: for every file, if the analysis (run without the prefilter) finds
+something, the prefilter lets the file through.  Checked on hand-made runner forms, on
+the stdlib files that come closest (they name a runner module but are filtered out), and
+on a sample of the rest.  ``ARO_FULL_PREFILTER_SWEEP=1`` sweeps every stdlib file and the
+benchmark corpus (when ``python bench/corpus.py`` has fetched it): a few minutes.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sysconfig
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flake8_asyncio_run import checker
+from flake8_asyncio_run.analysis import Analysis, analyze_tree
+from flake8_asyncio_run.checker import FileResult, check_files
+from flake8_asyncio_run.config import Settings
+from flake8_asyncio_run.options import AnalysisOptions
+from flake8_asyncio_run.positions import split_lines
+from flake8_asyncio_run.prefilter import (
+    might_run_event_loops,
+    might_run_event_loops_bytes,
+    runner_modules,
+)
+from flake8_asyncio_run.resolution import RUNNER_MODULES
+from flake8_asyncio_run.sourcefile import decode_source
+
+DEFAULT = AnalysisOptions()
+CONFIGURED = AnalysisOptions(runners=("myproj.utils.run_sync",))
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "bench" / "corpus"
+
+
+def analyse_unfiltered(data: bytes, options: AnalysisOptions) -> Analysis | None:
+    """The analysis as if there were no prefilter (None: the file does not parse)."""
+    try:
+        text = decode_source(data).text
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    return analyze_tree(tree, split_lines(text), options)
+
+
+def assert_promise(data: bytes, options: AnalysisOptions, name: str) -> bool:
+    """Findings imply a pass; returns whether the analysis found anything."""
+    analysis = analyse_unfiltered(data, options)
+    if analysis is None or not analysis.findings:
+        return False
+    assert might_run_event_loops_bytes(data, options), f"bytes prefilter hides {name}"
+    assert might_run_event_loops(decode_source(data).text, options), f"prefilter hides {name}"
+    return True
+
+
+# --- Hand-made runner forms: each has findings, and each must pass -----------------------
+
+TWO_CALLS = "def task():\n    {a}\n    {b}\n"
+
+POSITIVE: dict[str, tuple[str, AnalysisOptions]] = {
+    "import": (
+        "import asyncio\n" + TWO_CALLS.format(a="asyncio.run(a())", b="asyncio.run(b())"),
+        DEFAULT,
+    ),
+    "alias": (
+        "import asyncio as aio\n" + TWO_CALLS.format(a="aio.run(a())", b="aio.run(b())"),
+        DEFAULT,
+    ),
+    "from": ("from asyncio import run\n" + TWO_CALLS.format(a="run(a())", b="run(b())"), DEFAULT),
+    "from-as": (
+        "from asyncio import run as go\n" + TWO_CALLS.format(a="go(a())", b="go(b())"),
+        DEFAULT,
+    ),
+    "star": ("from asyncio import *\n" + TWO_CALLS.format(a="run(a())", b="run(b())"), DEFAULT),
+    "submodule": (
+        "import asyncio.runners\n"
+        + TWO_CALLS.format(a="asyncio.runners.run(a())", b="asyncio.runners.run(b())"),
+        DEFAULT,
+    ),
+    "comma": (
+        "import os, asyncio\n" + TWO_CALLS.format(a="asyncio.run(a())", b="asyncio.run(b())"),
+        DEFAULT,
+    ),
+    "comma-no-space": (
+        "import os,asyncio\n" + TWO_CALLS.format(a="asyncio.run(a())", b="asyncio.run(b())"),
+        DEFAULT,
+    ),
+    "continuation": (
+        "import os, \\\n    asyncio\n"
+        + TWO_CALLS.format(a="asyncio.run(a())", b="asyncio.run(b())"),
+        DEFAULT,
+    ),
+    "continuation-crlf": (
+        "from \\\r\n  asyncio import \\\r\n  run\r\n"
+        "def task():\r\n    run(a())\r\n    run(b())\r\n",
+        DEFAULT,
+    ),
+    "tab-formfeed": (
+        "import\t\x0casyncio\n" + TWO_CALLS.format(a="asyncio.run(a())", b="asyncio.run(b())"),
+        DEFAULT,
+    ),
+    "semicolon": (
+        "import os;import asyncio\n" + TWO_CALLS.format(a="asyncio.run(a())", b="asyncio.run(b())"),
+        DEFAULT,
+    ),
+    "spaced-attribute": (
+        "import asyncio\n" + TWO_CALLS.format(a="asyncio . run(a())", b="asyncio.\\\n  run(b())"),
+        DEFAULT,
+    ),
+    "alias-assignment": (
+        "import asyncio\ngo = asyncio.run\n" + TWO_CALLS.format(a="go(a())", b="go(b())"),
+        DEFAULT,
+    ),
+    "local-import": (
+        "def task():\n    import asyncio\n    asyncio.run(a())\n    asyncio.run(b())\n",
+        DEFAULT,
+    ),
+    "anyio": ("import anyio\n" + TWO_CALLS.format(a="anyio.run(a)", b="anyio.run(b)"), DEFAULT),
+    "trio": ("from trio import run\n" + TWO_CALLS.format(a="run(a)", b="run(b)"), DEFAULT),
+    "asgiref": (
+        "from asgiref.sync import async_to_sync\n"
+        + TWO_CALLS.format(a="async_to_sync(a)()", b="async_to_sync(b)()"),
+        DEFAULT,
+    ),
+    "asgiref-module": (
+        "import asgiref.sync as s\n"
+        + TWO_CALLS.format(a="s.async_to_sync(a)()", b="s.async_to_sync(b)()"),
+        DEFAULT,
+    ),
+    "in-loop": (
+        "import asyncio\ndef task(xs):\n    for x in xs:\n        asyncio.run(x)\n",
+        DEFAULT,
+    ),
+    "in-async": ("import asyncio\nasync def main():\n    asyncio.run(a())\n", DEFAULT),
+    "wrapper": (
+        "import asyncio\ndef run_sync(c):\n    return asyncio.run(c)\n"
+        + TWO_CALLS.format(a="run_sync(a())", b="run_sync(b())"),
+        DEFAULT,
+    ),
+    "configured": (
+        "from myproj.utils import run_sync\n"
+        + TWO_CALLS.format(a="run_sync(a())", b="run_sync(b())"),
+        CONFIGURED,
+    ),
+    "configured-module": (
+        "import myproj.utils as u\n" + TWO_CALLS.format(a="u.run_sync(a())", b="u.run_sync(b())"),
+        CONFIGURED,
+    ),
+    # Python reads identifiers in NFKC form: these are asyncio, run and import.
+    "fullwidth-module": (
+        "import \uff41\uff53\uff59\uff4e\uff43\uff49\uff4f\n"
+        + TWO_CALLS.format(a="asyncio.run(a())", b="asyncio.run(b())"),
+        DEFAULT,
+    ),
+    "fullwidth-name": (
+        "import asyncio\n"
+        + TWO_CALLS.format(a="asyncio.\uff52\uff55\uff4e(a())", b="asyncio.\uff52un(b())"),
+        DEFAULT,
+    ),
+    "ligature": (
+        "from asyncio import run as \ufb01rst\n"
+        + TWO_CALLS.format(a="first(a())", b="\ufb01rst(b())"),
+        DEFAULT,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(POSITIVE))
+def test_runner_forms_with_findings_pass(name: str) -> None:
+    source, options = POSITIVE[name]
+    data = source.encode("utf-8")
+    assert assert_promise(data, options, name), f"{name}: the case has no finding"
+
+
+@pytest.mark.parametrize(
+    "encoding", ["utf-8", "utf-8-sig", "latin-1", "cp1252", "shift_jis", "utf-16"]
+)
+def test_encodings(encoding: str) -> None:
+    source = "import asyncio\n" + TWO_CALLS.format(a="asyncio.run(a('é'))", b="asyncio.run(b())")
+    if encoding == "shift_jis":
+        source = source.replace("é", "日本")
+    cookie = "" if encoding.startswith("utf-8") else f"# -*- coding: {encoding} -*-\n"
+    text = cookie + source
+    data = text.encode(encoding)
+    analysis = analyse_unfiltered(data, DEFAULT)
+    if analysis is None:
+        # Python itself cannot read this codec as source: no findings, nothing to hide.
+        assert encoding == "utf-16"
+        return
+    assert assert_promise(data, DEFAULT, encoding)
+
+
+NEGATIVE: dict[str, str] = {
+    "no runner module": "import os\ndef task():\n    run(a())\n    run(b())\n",
+    "module but no runner name": "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
+    "sync_to_async only": "from asgiref.sync import sync_to_async\nf = sync_to_async(g)\nrun = 1\n",
+    "submodule of another package": "from sqlalchemy.ext.asyncio import create_engine\nrun()\n",
+    "private module": "import _asyncio\n_asyncio.run(a())\n_asyncio.run(b())\n",
+    "relative import": "from .asyncio import run\nrun(a())\nrun(b())\n",
+    "only in prose": "# we use asyncio to run things\ndef task():\n    pass\n",
+    "only a longer word": "import asyncio\ndef task():\n    return runner.running\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEGATIVE))
+def test_files_without_runners_are_filtered_out(name: str) -> None:
+    source = NEGATIVE[name]
+    data = source.encode()
+    analysis = analyse_unfiltered(data, DEFAULT)
+    assert analysis is not None and not analysis.findings
+    assert not might_run_event_loops(source, DEFAULT)
+    assert not might_run_event_loops_bytes(data, DEFAULT)
+
+
+def test_keys_on_runner_modules() -> None:
+    assert set(runner_modules(DEFAULT)) == set(RUNNER_MODULES)
+    assert set(runner_modules(CONFIGURED)) == {*RUNNER_MODULES, "myproj"}
+    # A configured runner needs its own module name: the word run_sync alone is not enough.
+    source = "from other import run_sync\nrun_sync(a())\nrun_sync(b())\n"
+    assert not might_run_event_loops(source, CONFIGURED)
+
+
+# --- Real code ------------------------------------------------------------------------
+
+
+def _stdlib_files() -> list[Path]:
+    root = Path(sysconfig.get_paths()["stdlib"])
+    return sorted(p for p in root.rglob("*.py") if "site-packages" not in p.parts)
+
+
+def _corpus_files() -> list[Path]:
+    return sorted(CORPUS.rglob("*.py")) if CORPUS.is_dir() else []
+
+
+def _sweep(files: list[Path]) -> Iterator[tuple[Path, bool]]:
+    """(file, found something) for the files the prefilter filters out."""
+    for path in files:
+        data = path.read_bytes()
+        if not might_run_event_loops_bytes(data, DEFAULT):
+            analysis = analyse_unfiltered(data, DEFAULT)
+            yield path, bool(analysis and analysis.findings)
+
+
+def test_near_misses_in_real_code_have_no_findings() -> None:
+    """Files that name a runner module but are filtered out: the closest calls."""
+    roots = [m.encode() for m in RUNNER_MODULES]
+    near = [p for p in _stdlib_files() + _corpus_files() if any(r in p.read_bytes() for r in roots)]
+    swept = list(_sweep(near))
+    assert len(swept) > 10, "expected stdlib files that mention asyncio without running it"
+    assert [p for p, found in swept if found] == []
+
+
+def test_sample_of_real_code_has_no_hidden_findings() -> None:
+    files = _stdlib_files()[::25] + _corpus_files()[::50]
+    assert [p for p, found in _sweep(files) if found] == []
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ARO_FULL_PREFILTER_SWEEP"), reason="set ARO_FULL_PREFILTER_SWEEP=1"
+)
+def test_full_sweep_of_stdlib_and_corpus() -> None:
+    hidden = [p for p, found in _sweep(_stdlib_files() + _corpus_files()) if found]
+    assert hidden == []
+
+
+# --- Parallel checking ---------------------------------------------------------------------
+
+WITH_FINDINGS = "import asyncio\n" + TWO_CALLS.format(a="asyncio.run(a())", b="asyncio.run(b())")
+
+
+def _tree(root: Path, count: int) -> list[str]:
+    kinds = [
+        WITH_FINDINGS.encode(),
+        b"import os\nprint(os.sep)\n",
+        b"import asyncio\ndef broken(:\n    asyncio.run(x)\n",  # a syntax error that passes
+        WITH_FINDINGS.encode() + b"x = asyncio.run(c())  # noqa: ARO101\n",
+        b"\xef\xbb\xbf" + WITH_FINDINGS.encode(),
+        b"# -*- coding: latin-1 -*-\n"
+        + WITH_FINDINGS.replace("a()", "a('\xe9')").encode("latin-1"),
+    ]
+    paths = []
+    for index in range(count):
+        path = root / f"pkg{index % 7}" / f"m{index}.py"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(kinds[index % len(kinds)])
+        paths.append(str(path))
+    paths.insert(count // 2, str(root / "missing.py"))  # an I/O error mid-way
+    return paths
+
+
+def test_parallel_results_equal_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
+    pools: list[object] = []
+
+    class SpyPool(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    paths = _tree(tmp_path, checker.PARALLEL_THRESHOLD + 50)
+    settings = Settings()
+    serial = check_files(paths, settings, jobs=1)
+    assert pools == []
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", SpyPool)
+    parallel = check_files(paths, settings, jobs=2)
+    assert len(pools) == 1, "the parallel path was not taken"
+    assert [r.path for r in parallel] == paths
+    assert parallel == serial
+    kinds = _summarise(serial)
+    assert kinds["findings"] and kinds["clean"] and kinds["syntax"] and kinds["error"] == 1
+
+
+def _summarise(results: list[FileResult]) -> dict[str, int]:
+    summary = {"findings": 0, "clean": 0, "syntax": 0, "error": 0}
+    for result in results:
+        if result.error:
+            summary["error"] += 1
+        elif result.syntax_error:
+            summary["syntax"] += 1
+        elif result.findings:
+            summary["findings"] += 1
+        else:
+            summary["clean"] += 1
+    return summary
+
+
+def test_small_runs_stay_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a small run started worker processes")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    paths = _tree(tmp_path, 20)
+    results = check_files(paths, Settings(), jobs=2)
+    assert _summarise(results)["findings"] > 0
+
+
+# --- Compiled excludes (a speed-up of the walk) -------------------------------------------
+
+
+def test_compiled_excludes_match_path_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flake8_asyncio_run.config import DEFAULT_EXCLUDE
+    from flake8_asyncio_run.discovery import is_excluded
+    from flake8_asyncio_run.selection import path_matches
+
+    monkeypatch.chdir(tmp_path)
+    patterns = [*DEFAULT_EXCLUDE, "bench/corpus", "*.pyi", "./tests/*", "tests", "[ab]*.py"]
+    patterns += [str(tmp_path / "abs" / "x*"), "sub/dir/?.py", "django*", "*/migrations/*"]
+    paths = ["a.py", "c.py", "./tests/t.py", "tests", "bench/corpus", "bench/corpus/x.py"]
+    paths += [".venv", "x/.git", "sub/dir/a.py", "sub/dir/ab.py", "app/migrations/0001.py"]
+    paths += [str(tmp_path / "abs" / "xyz"), "django-5/x.py", "stub.pyi", "../up.py"]
+    for count in (1, 2, len(patterns)):
+        for start in range(len(patterns)):
+            chosen = (patterns[start:] + patterns[:start])[:count]
+            for path in paths:
+                expected = any(path_matches(path, p) for p in chosen)
+                assert is_excluded(path, chosen) == expected, (path, chosen)
