@@ -14,7 +14,9 @@ from collections.abc import Iterable
 from flake8_asyncio_run.findings import Finding
 
 _INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
-_FILE = re.compile(r"\s*# flake8[:=]\s*noqa(?P<codes>:\s?(?:[A-Z][0-9]+(?:[,\s]+)?)+)?", re.I)
+#: flake8 7's rule: a line that starts with this disables the whole file, whatever
+#: follows it (flake8 has no file-level code list).
+_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.I)
 _SEPARATOR = re.compile(r"[,\s]")
 
 
@@ -23,8 +25,8 @@ def _split_codes(text: str) -> tuple[str, ...]:
 
 
 def file_is_disabled(lines: list[str]) -> bool:
-    """``# flake8: noqa`` (without codes) on a line of its own disables the whole file."""
-    return any((m := _FILE.match(line)) is not None and not m.group("codes") for line in lines)
+    """``# flake8: noqa`` at the start of a line disables the whole file."""
+    return any(_FILE.match(line) is not None for line in lines)
 
 
 def _logical_line_text(source: str, lines: list[str]) -> dict[int, str]:
