@@ -57,6 +57,13 @@ def path_matches(path: str, pattern: str) -> bool:
     return fnmatch.fnmatch(normalized, pattern)
 
 
+def _normalized(pattern: str) -> str:
+    """A pattern as flake8 compares lengths: made absolute when it names a directory."""
+    if pattern == "." or "/" in pattern or os.sep in pattern:
+        pattern = os.path.abspath(pattern)
+    return pattern.rstrip("/" + os.sep)
+
+
 @dataclass(frozen=True)
 class Selection:
     select: tuple[str, ...] = ("ARO",)
@@ -65,9 +72,11 @@ class Selection:
 
     def codes_for(self, path: str) -> frozenset[str]:
         ignored = list(self.ignore)
-        for entry in self.per_file_ignores:
-            if path_matches(path, entry.pattern):
-                ignored.extend(entry.codes)
+        # flake8 applies only the most specific matching entry: the longest pattern once
+        # made absolute (the first of equals), not the union of every match.
+        matching = [e for e in self.per_file_ignores if path_matches(path, e.pattern)]
+        if matching:
+            ignored.extend(max(matching, key=lambda e: len(_normalized(e.pattern))).codes)
         return frozenset(code for code in RULES if _decide(code, self.select, ignored))
 
     def allows(self, code: str, path: str) -> bool:
