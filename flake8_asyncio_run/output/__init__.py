@@ -1,9 +1,12 @@
 """Output formats.  Each writes only its payload to the stream it is given.
 
-``write_report`` is the one entry point for ``check`` and ``fix --diff``: the fix command
-passes the plans it made (``plans``, keyed by ``FileResult.path``) so that the edits in
-the report are exactly the ones it would apply; ``check`` passes none and the formats
-that carry fixes ask the fixer for them.
+``write_report`` is the one entry point for ``check`` and ``fix --diff``.  The formats
+that carry fixes ask the fixer for its plans on each file's original text; ``fix --diff``
+passes its settings, style, target and ``--unsafe-fixes`` so that the edits are the
+ones it would make:
+
+    write_report(args.output_format, run.results, sys.stdout, settings=run.settings,
+                 style=run.style, target_for=run.target_for, unsafe=args.unsafe_fixes)
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import TextIO
 
 from flake8_asyncio_run.checker import FileResult
 from flake8_asyncio_run.config import Settings
-from flake8_asyncio_run.output.report import PlanLike, Report, build_report
+from flake8_asyncio_run.output.report import PlanLike, Report, TargetFor, build_report
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,16 @@ def write_report(
     settings: Settings | None = None,
     plans: Mapping[str, Sequence[PlanLike]] | None = None,
     unsafe: bool = False,
+    style: str = "auto",
+    target_for: TargetFor | None = None,
 ) -> None:
     """Write ``results`` in ``output_format``.
 
-    ``settings`` gives the fixer the runners/factories and target version when it has to
-    plan fixes itself; ``plans`` (from ``fix``) replaces that planning; ``unsafe`` says
-    whether unsafe fixes count as applied (``fix --unsafe-fixes``).
+    The formats that carry fixes ask the fixer for plans on each file's original text,
+    with ``settings`` (runners, factories, target version), ``style`` and
+    ``target_for(path)`` (default: ``fix``'s rule); ``fix --diff`` passes its own style,
+    target and ``unsafe`` (whether unsafe fixes count as applied).  ``plans``, keyed by
+    ``FileResult.path``, replaces the planning altogether.
     """
     chosen = FORMATS[output_format]
     if chosen.write_results is not None:
@@ -67,6 +74,12 @@ def write_report(
         return
     assert chosen.write is not None
     report = build_report(
-        results, plans, settings=settings, with_fixes=chosen.carries_fixes, unsafe=unsafe
+        results,
+        plans,
+        settings=settings,
+        with_fixes=chosen.carries_fixes,
+        unsafe=unsafe,
+        style=style,
+        target_for=target_for,
     )
     chosen.write(report, stream)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -176,6 +176,23 @@ def _reanalyse(text: str, path: str, settings: Settings | None) -> Analysis:
     return analyze_tree(tree, split_lines(text), settings.analysis if settings else None)
 
 
+#: The target version for a file's fixes, by its path (``fix`` passes its own).
+TargetFor = Callable[[str], tuple[int, int]]
+
+
+def target_resolver(settings: Settings | None) -> TargetFor:
+    """``fix``'s rule: the setting, else the requires-python nearest the file, else us."""
+    cache: dict[Path, tuple[int, int]] = {}
+
+    def target_for(path: str) -> tuple[int, int]:
+        directory = Path(path).resolve().parent if path != "-" else Path.cwd()
+        if directory not in cache:
+            cache[directory] = resolve_target(settings, directory)
+        return cache[directory]
+
+    return target_for
+
+
 def build_report(
     results: Sequence[FileResult],
     plans: Mapping[str, Sequence[PlanLike]] | None = None,
@@ -183,10 +200,13 @@ def build_report(
     settings: Settings | None = None,
     with_fixes: bool = True,
     unsafe: bool = False,
+    style: str = "auto",
+    target_for: TargetFor | None = None,
 ) -> Report:
     """Sort and relativise ``results``; attach fixes from ``plans`` (by the result's
-    path), computing them with the fixer when ``plans`` is None and ``with_fixes``."""
-    target: tuple[int, int] | None = None
+    path), or, when ``plans`` is None and ``with_fixes``, from the fixer's plans made
+    with ``style`` and ``target_for(path)`` on each file's original text."""
+    resolve = target_for or target_resolver(settings)
     files: list[FileReport] = []
     errors: list[tuple[str, str]] = []
     next_id = 1
@@ -200,9 +220,7 @@ def build_report(
         if plans is not None:
             file_plans = plans.get(result.path, ())
         elif with_fixes:
-            if target is None:
-                target = resolve_target(settings)
-            file_plans = plan_file(result, settings, target)
+            file_plans = plan_file(result, settings, resolve(result.path), style)
         fixes, next_id = _fixes_by_finding(file_plans, next_id)
         items = tuple(
             ReportedFinding(finding, fixes.get(finding) if with_fixes else None)
@@ -224,7 +242,7 @@ def _fixes_by_finding(plans: Sequence[PlanLike], next_id: int) -> tuple[dict[Fin
             continue
         applicability = _applicability(plan.applicability)
         fix = Fix(
-            next_id,
+            next_id if applicability != "none" else None,
             applicability,
             plan.title or None,
             plan.style,
@@ -235,7 +253,8 @@ def _fixes_by_finding(plans: Sequence[PlanLike], next_id: int) -> tuple[dict[Fin
             getattr(plan, "hint", None),
             tuple(sorted(plan.findings, key=Finding.sort_key)),
         )
-        next_id += 1
+        if fix.id is not None:
+            next_id += 1
         for finding in plan.findings:
             # A finding in two plans keeps the better one: safe over unsafe over none.
             current = fixes.get(finding)
