@@ -15,7 +15,7 @@ from pathlib import Path
 from flake8_asyncio_run import __version__
 from flake8_asyncio_run.checker import FileResult, check_bytes, check_files
 from flake8_asyncio_run.config import ConfigError, Settings, load_settings, normalize
-from flake8_asyncio_run.discovery import is_excluded, iter_python_files
+from flake8_asyncio_run.discovery import is_force_excluded, iter_python_files
 from flake8_asyncio_run.output import FORMATS, write_report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -153,7 +153,11 @@ def run_check(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if args.paths == ["-"]:
         name = args.stdin_filename or "-"
-        if args.force_exclude and args.stdin_filename and is_excluded(name, settings.excludes):
+        if (
+            args.force_exclude
+            and args.stdin_filename
+            and is_force_excluded(name, settings.excludes)
+        ):
             results: list[FileResult] = []
         else:
             results = [check_bytes(sys.stdin.buffer.read(), name, settings)]

@@ -49,12 +49,29 @@ def iter_python_files(
     ``force_exclude`` is set (pre-commit passes every staged file explicitly).
     """
     for path in paths:
+        if force_exclude and is_force_excluded(path, excludes):
+            continue
         if os.path.isdir(path):
-            if force_exclude and is_excluded(path, excludes):
-                continue
             yield from _walk(path, excludes)
-        elif not (force_exclude and is_excluded(path, excludes)):
+        else:
             yield path
+
+
+def is_force_excluded(path: str, patterns: Sequence[str]) -> bool:
+    """An explicit path is excluded when it, or a directory on the way to it from the
+    working directory, matches: pre-commit passes ``legacy/old.py``, not ``legacy``."""
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    inside = absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep)
+    candidate = os.path.relpath(absolute, cwd) if inside else path
+    while candidate and candidate not in (os.curdir, os.sep):
+        if is_excluded(candidate, patterns):
+            return True
+        parent = os.path.dirname(candidate)
+        if parent == candidate:
+            break
+        candidate = parent
+    return False
 
 
 def _walk(root: str, excludes: Sequence[str]) -> Iterator[str]:
