@@ -73,6 +73,8 @@ def unpack(module: cst.Module, node: cst.Call, call: RunnerCall) -> Unpacked:
         )
         return _unpacked(module, awaitable, keywords)
     positional, keywords = _split(node.args)
+    if call.form == "wrapper" and (keywords or not call.passthrough):
+        raise CannotUnpack(f"{call.display} is not a plain pass-through")
     if not positional or positional[0].star:
         raise CannotUnpack("the runner's first argument is unpacked with '*'")
     if call.form == "callable":
@@ -83,8 +85,6 @@ def unpack(module: cst.Module, node: cst.Call, call: RunnerCall) -> Unpacked:
         ]
         awaitable = cst.Call(func=func, args=rest)
         return _unpacked(module, awaitable, keywords)
-    if call.form == "wrapper" and (keywords or not call.passthrough):
-        raise CannotUnpack(f"{call.display} is not a plain pass-through")
     if len(positional) != 1:
         raise CannotUnpack("the runner takes one coroutine")
     argument = positional[0]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from flake8_asyncio_run.fix.edits import LineIndex
 from flake8_asyncio_run.fix.locate import Located
-
-_IDENTIFIER = re.compile(r"\w+")
+from flake8_asyncio_run.fix.names import mentioned_names
 
 
 @dataclass
@@ -20,15 +18,15 @@ class FileContext:
     located: Located
     target: tuple[int, int]
     django: bool
-    #: Every word in the file (code, strings, comments) and every name handed out, so a
-    #: new name can clash with nothing, not even with text in an ``eval`` string.
+    #: Every identifier in the file (any scope) and every name handed out, so that a
+    #: new name clashes with nothing.  (Regions using ``eval``/``exec`` get no fix.)
     taken: set[str] = field(default_factory=set)
 
     @classmethod
     def create(
         cls, text: str, located: Located, target: tuple[int, int], django: bool
     ) -> FileContext:
-        return cls(text, LineIndex(text), located, target, django, set(_IDENTIFIER.findall(text)))
+        return cls(text, LineIndex(text), located, target, django, mentioned_names(located.module))
 
     @property
     def module(self) -> cst.Module:
