@@ -15,7 +15,6 @@ regenerated only with ``pytest tests/fix --regen-fixtures``.
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
