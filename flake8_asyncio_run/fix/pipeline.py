@@ -42,16 +42,7 @@ def fix_text(
     initial = tuple(result.findings)
     if result.syntax_error:
         message = result.findings[0].message if result.findings else "SyntaxError"
-        return FixOutcome(
-            path,
-            text,
-            text,
-            remaining=initial,
-            reasons=("syntax error",) * len(initial),
-            hints=(None,) * len(initial),
-            syntax_error=message,
-            initial=initial,
-        )
+        return _unchanged(path, text, initial, "syntax error", syntax_error=message)
     current = text
     applied: list[FixPlan] = []
     plans: list[FixPlan] = []
@@ -65,27 +56,39 @@ def fix_text(
             break
         fixed = apply_edits(current, [edit for plan in chosen for edit in plan.edits])
         error = _compile_error(fixed, path)
+        if error is None and check_source(fixed, path, settings).syntax_error:
+            error = "the fixed code does not parse"
         if error is not None:
-            return FixOutcome(
-                path, text, text, tuple(applied), initial, internal_error=error, initial=initial
-            )
+            # Never write code that does not compile: report and keep the original.
+            return _unchanged(path, text, initial, "internal error", internal_error=error)
         applied.extend(chosen)
         current = fixed
         result = check_source(current, path, settings)
-        if result.syntax_error:
-            return FixOutcome(
-                path,
-                text,
-                text,
-                tuple(applied),
-                initial,
-                internal_error="the fixed code does not parse",
-                initial=initial,
-            )
     remaining = tuple(result.findings)
     reasons, hints = _explain(remaining, plans, unsafe)
     return FixOutcome(
         path, text, current, tuple(applied), remaining, reasons, hints, initial=initial
+    )
+
+
+def _unchanged(
+    path: str,
+    text: str,
+    initial: tuple[Finding, ...],
+    reason: str,
+    syntax_error: str | None = None,
+    internal_error: str | None = None,
+) -> FixOutcome:
+    return FixOutcome(
+        path,
+        text,
+        text,
+        remaining=initial,
+        reasons=(reason,) * len(initial),
+        hints=(None,) * len(initial),
+        syntax_error=syntax_error,
+        internal_error=internal_error,
+        initial=initial,
     )
 
 

@@ -1,0 +1,326 @@
+"""The ``fix`` command: payload on stdout, summary on stderr, ruff's exit codes, and
+the same selection as ``check`` (noqa, select/ignore, per-file-ignores, excludes,
+config files)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from flake8_asyncio_run.cli import main
+from flake8_asyncio_run.fix import pipeline
+
+TWO_CALLS = textwrap.dedent(
+    """\
+    import asyncio
+
+
+    def task(key):
+        raw = asyncio.run(fetch(key))
+        data = asyncio.run(parse(raw))
+        return data
+    """
+)
+FIXED = textwrap.dedent(
+    """\
+    import asyncio
+
+
+    def task(key):
+        async def _task_async():
+            raw = await fetch(key)
+            data = await parse(raw)
+            return data
+        data = asyncio.run(_task_async())
+        return data
+    """
+)
+MID_RETURN = textwrap.dedent(
+    """\
+    import asyncio
+
+
+    def task(key):
+        raw = asyncio.run(fetch(key))
+        if not raw:
+            return None
+        asyncio.run(store(raw))
+        print("stored")
+    """
+)
+NOT_FIXABLE = textwrap.dedent(
+    """\
+    import asyncio
+
+
+    def mixed():
+        loop = asyncio.get_event_loop()
+        asyncio.run(one())
+    """
+)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["fix", "--isolated", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_fixes_in_place_and_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "tasks.py", TWO_CALLS)
+    code, out, err = run(capsys, str(path))
+    assert (code, out) == (0, "")
+    assert path.read_text() == FIXED
+    assert err.strip() == "1 fixed"
+
+
+def test_fixing_twice_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "tasks.py", TWO_CALLS)
+    run(capsys, str(path))
+    code, out, err = run(capsys, str(path))
+    assert (code, out, err) == (0, "", "")
+    assert path.read_text() == FIXED
+
+
+def test_exit_non_zero_on_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "tasks.py", TWO_CALLS)
+    assert run(capsys, "--exit-non-zero-on-fix", str(path))[0] == 1
+    assert run(capsys, "--exit-non-zero-on-fix", str(path))[0] == 0  # nothing changed now
+
+
+def test_remaining_findings_exit_1_with_reasons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixable = write(tmp_path, "a.py", TWO_CALLS)
+    left = write(tmp_path, "b.py", MID_RETURN)
+    code, out, err = run(
+        capsys, "--style", "combine", "--target-version", "py311", str(fixable), str(left)
+    )
+    assert (code, out) == (1, "")
+    assert err.splitlines()[-1] == (
+        "1 fixed, 1 left: 'return' between the calls (use --unsafe-fixes or --style runner)"
+    )
+    assert f"{left}:8:5: ARO101 " in err
+    assert left.read_text() == MID_RETURN
+
+
+def test_unsafe_fixes_apply_unsafe_plans(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "b.py", MID_RETURN)
+    code, _, err = run(capsys, "--style", "combine", "--unsafe-fixes", str(path))
+    assert code == 0
+    assert "return asyncio.run(_task_async())" in path.read_text()
+    assert err.strip() == "1 fixed"
+
+
+def test_auto_uses_runner_when_combine_is_unsafe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "b.py", MID_RETURN)
+    assert run(capsys, "--target-version", "py311", str(path))[0] == 0
+    assert "with asyncio.Runner() as runner:" in path.read_text()
+
+
+def test_runner_style_needs_311(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "a.py", TWO_CALLS)
+    code, _, err = run(capsys, "--style", "runner", "--target-version", "py310", str(path))
+    assert code == 1
+    assert "asyncio.Runner needs Python 3.11 (target is 3.10)" in err
+    assert path.read_text() == TWO_CALLS
+
+
+def test_diff_prints_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "a.py", TWO_CALLS)
+    code, out, err = run(capsys, "--diff", str(path))
+    assert code == 1
+    assert out.startswith(f"--- {path}\n+++ {path}\n@@ ")
+    assert "+        data = asyncio.run(_task_async())\n" not in out
+    assert "+    data = asyncio.run(_task_async())\n" in out
+    assert path.read_text() == TWO_CALLS
+    assert err.strip() == "1 fixable"
+
+
+def test_diff_exits_0_without_a_diff_even_with_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "a.py", NOT_FIXABLE)
+    code, out, err = run(capsys, "--diff", str(path))
+    assert (code, out) == (0, "")
+    assert "ARO104 has no automatic fix" in err
+
+
+def test_diff_applies_with_patch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "a.py", TWO_CALLS.rstrip("\n"))  # no final newline either
+    _, out, _ = run(capsys, "--diff", "a.py") if False else run(capsys, "--diff", str(path))
+    patch = tmp_path / "fix.patch"
+    patch.write_text(out)
+    result = subprocess.run(["patch", "-p0", "-i", str(patch)], cwd="/", capture_output=True)
+    if result.returncode == 127:
+        pytest.skip("no patch program")
+    assert result.returncode == 0, result.stderr
+    assert path.read_text() == FIXED.rstrip("\n")
+
+
+def test_no_findings_exit_0_and_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "plain.py", "import os\nprint(os.sep)\n")
+    before = path.stat().st_mtime_ns
+    assert run(capsys, str(path)) == (0, "", "")
+    assert path.stat().st_mtime_ns == before
+
+
+def test_unfixable_findings_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "m.py", NOT_FIXABLE)
+    code, _, err = run(capsys, str(path))
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        "0 fixed, 1 left: ARO104 has no automatic fix: use one asyncio.run() or asyncio.Runner alone"
+    )
+
+
+def test_syntax_error_is_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "broken.py", "import asyncio\ndef f(:\n    asyncio.run(x())\n")
+    code, out, err = run(capsys, str(path))
+    assert (code, out) == (1, "")
+    assert f"{path}: skipped, not fixed: SyntaxError" in err
+    assert path.read_text().startswith("import asyncio\ndef f(:")
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, str(tmp_path / "nope.py"))
+    assert code == 2
+    assert "no such file or directory" in err
+
+
+def test_internal_error_writes_nothing_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "a.py", TWO_CALLS)
+    monkeypatch.setattr(pipeline, "apply_edits", lambda text, edits: text + "\ndef (:\n")
+    code, out, err = run(capsys, str(path))
+    assert (code, out) == (2, "")
+    assert f"internal error: {path}: the fixed code does not compile" in err
+    assert path.read_text() == TWO_CALLS
+
+
+def test_noqa_is_honoured(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = TWO_CALLS.replace("parse(raw))", "parse(raw))  # noqa: ARO101")
+    path = write(tmp_path, "a.py", text)
+    assert run(capsys, str(path)) == (0, "", "")
+    assert path.read_text() == text
+
+
+def test_ignore_and_select(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "a.py", TWO_CALLS)
+    assert run(capsys, "--ignore", "ARO101", str(path))[0] == 0
+    assert path.read_text() == TWO_CALLS
+    assert run(capsys, "--select", "ARO102", str(path))[0] == 0
+    assert path.read_text() == TWO_CALLS
+    assert run(capsys, "--select", "ARO1", str(path))[0] == 0
+    assert path.read_text() == FIXED
+
+
+def test_per_file_ignores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "legacy.py", TWO_CALLS)
+    assert run(capsys, "--per-file-ignores", "legacy.py:ARO101", str(path))[0] == 0
+    assert path.read_text() == TWO_CALLS
+
+
+def test_force_exclude(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "generated.py", TWO_CALLS)
+    assert run(capsys, "--exclude", "generated.py", "--force-exclude", str(path))[0] == 0
+    assert path.read_text() == TWO_CALLS
+    run(capsys, "--exclude", "generated.py", str(path))  # explicit paths win without it
+    assert path.read_text() == FIXED
+
+
+def test_directory_walk_respects_excludes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kept = write(tmp_path, "a.py", TWO_CALLS)
+    (tmp_path / "vendor").mkdir()
+    skipped = write(tmp_path / "vendor", "b.py", TWO_CALLS)
+    assert run(capsys, "--extend-exclude", "vendor", str(tmp_path))[0] == 0
+    assert kept.read_text() == FIXED
+    assert skipped.read_text() == TWO_CALLS
+
+
+def cli(cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "flake8_asyncio_run", "fix", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+    )
+
+
+def test_config_file_selection(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nrequires-python = ">=3.11"\n\n'
+        '[tool.flake8-asyncio-run]\nper-file-ignores = { "legacy.py" = ["ARO101"] }\n'
+    )
+    legacy = write(tmp_path, "legacy.py", TWO_CALLS)
+    fresh = write(tmp_path, "fresh.py", TWO_CALLS)
+    result = cli(tmp_path, ".")
+    assert result.returncode == 0, result.stderr
+    assert legacy.read_text() == TWO_CALLS
+    assert fresh.read_text() == FIXED
+
+
+@pytest.mark.parametrize(("requires", "runner"), [(">=3.10", False), (">=3.11", True)])
+def test_target_defaults_to_requires_python(tmp_path: Path, requires: str, runner: bool) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[project]\nname = "x"\nrequires-python = "{requires}"\n'
+    )
+    path = write(tmp_path, "b.py", MID_RETURN)
+    result = cli(tmp_path, "b.py")
+    assert ("asyncio.Runner()" in path.read_text()) is runner
+    assert result.returncode == (0 if runner else 1)
+    if not runner:
+        assert b"(use --unsafe-fixes or --target-version py311)" in result.stderr
+
+
+def test_stdin_writes_fixed_source_to_stdout(tmp_path: Path) -> None:
+    data = b"\xef\xbb\xbf" + TWO_CALLS.replace("\n", "\r\n").encode()
+    result = cli(tmp_path, "-", "--stdin-filename", "tasks.py", stdin=data)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"\xef\xbb\xbf" + FIXED.replace("\n", "\r\n").encode()
+    assert result.stderr.decode().strip() == "1 fixed"
+
+
+def test_stdin_unchanged_source_is_echoed(tmp_path: Path) -> None:
+    data = NOT_FIXABLE.encode()
+    result = cli(tmp_path, "-", stdin=data)
+    assert (result.returncode, result.stdout) == (1, data)
+
+
+def test_stdin_diff(tmp_path: Path) -> None:
+    result = cli(tmp_path, "-", "--stdin-filename", "tasks.py", "--diff", stdin=TWO_CALLS.encode())
+    assert result.returncode == 1
+    assert result.stdout.startswith(b"--- tasks.py\n+++ tasks.py\n")
+
+
+def test_stdin_force_excluded_is_echoed(tmp_path: Path) -> None:
+    result = cli(
+        tmp_path,
+        "-",
+        "--stdin-filename",
+        "gen/x.py",
+        "--exclude",
+        "gen/*",
+        "--force-exclude",
+        stdin=TWO_CALLS.encode(),
+    )
+    assert (result.returncode, result.stdout) == (0, TWO_CALLS.encode())
