@@ -139,6 +139,29 @@ class AsyncioRunServer(LanguageServer):
         for uri in list(self.workspace.text_documents):
             self.schedule(uri, 0)
 
+    async def watch_config_files(self) -> None:
+        """Ask the client to report config file changes (when it can), since editing
+        them outside a Python buffer sends us no didSave."""
+        workspace = self.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace else None
+        if not (watched and watched.dynamic_registration):
+            return
+        pattern = "**/{" + ",".join(sorted(CONFIG_FILES)) + "}"
+        options = types.DidChangeWatchedFilesRegistrationOptions(
+            watchers=[types.FileSystemWatcher(glob_pattern=pattern)]
+        )
+        registration = types.Registration(
+            id="flake8-asyncio-run-config",
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=options,
+        )
+        try:
+            await self.client_register_capability_async(
+                types.RegistrationParams(registrations=[registration])
+            )
+        except Exception as error:  # a client that refuses: settings reload on save only
+            logger.warning("cannot watch config files: %s", error)
+
     # Code actions ---------------------------------------------------------------
 
     async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
@@ -279,6 +302,10 @@ def code_action(
 
 def create_server(debounce: float = DEBOUNCE_SECONDS) -> AsyncioRunServer:
     server = AsyncioRunServer(debounce)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: AsyncioRunServer, params: types.InitializedParams) -> None:
+        await ls.watch_config_files()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: AsyncioRunServer, params: types.DidOpenTextDocumentParams) -> None:

@@ -19,18 +19,28 @@ class RecordingClient(LanguageClient):
     """Keeps every publishDiagnostics, not only the latest per document."""
 
     published: list[types.PublishDiagnosticsParams]
+    registrations: list[types.Registration]
 
 
 def make_client() -> LanguageClient:
     client = RecordingClient()
     client.published = []
+    client.registrations = []
+
+    def register(client: RecordingClient, params: types.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)
 
     def publish(client: RecordingClient, params: types.PublishDiagnosticsParams) -> None:
         client.diagnostics[params.uri] = params.diagnostics
         client.published.append(params)
 
     register_lsp_features(
-        client, {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish}
+        client,
+        {
+            **DEFAULT_CLIENT_FEATURES,
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
+            types.CLIENT_REGISTER_CAPABILITY: register,
+        },
     )
     return client
 

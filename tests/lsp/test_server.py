@@ -252,3 +252,33 @@ async def test_no_actions_away_from_findings(client: LanguageClient, workspace: 
         )
     )
     assert not actions
+
+
+async def test_config_change_rechecks_open_documents(
+    client: LanguageClient, workspace: Path
+) -> None:
+    text = (
+        "from jobs.util import run_async\n\n\n"
+        "def task():\n    run_async(one())\n    run_async(two())\n"
+    )
+    await initialize(client, workspace)
+    uri = open_document(client, workspace / "tasks.py", text)
+    assert await next_diagnostics(client, uri) == []
+    # The server asked to hear about config files it cannot see as buffers.
+    await asyncio.sleep(0.5)
+    (registration,) = client.registrations  # type: ignore[attr-defined]
+    assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    pattern = registration.register_options["watchers"][0]["globPattern"]
+    assert "pyproject.toml" in pattern and "setup.cfg" in pattern
+    pyproject = workspace / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8")
+        + '\n[tool.flake8-asyncio-run]\nasyncio-runners = ["jobs.util.run_async"]\n',
+        encoding="utf-8",
+    )
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=pyproject.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    assert [d.code for d in await next_diagnostics(client, uri)] == ["ARO101"]
