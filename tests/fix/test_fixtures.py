@@ -6,6 +6,7 @@ Each ``tests/fixtures/fix/NAME.before`` starts with header comments:
     # fix-target: py310...py314          (default py311)
     # fix-unsafe: yes                    (apply unsafe fixes too)
     # fix-ignore: ARO102                 (deselect codes, as --ignore)
+    # fix-runners: mylib.run_async       (as --asyncio-runners)
     # fix-expect: safe/combine           a plan with this applicability/style exists
     # fix-expect: none: 'yield' in the region    ... and with this reason
 
@@ -48,7 +49,8 @@ def header(text: str) -> dict[str, list[str]]:
 
 def settings_for(options: dict[str, list[str]]) -> Settings:
     ignore = tuple(options.get("ignore", []))
-    return Settings(ignore=ignore)
+    runners = tuple(options.get("runners", []))
+    return Settings(ignore=ignore, runners=runners)
 
 
 def run_case(name: str) -> tuple[str, dict[str, list[str]], object]:
