@@ -226,7 +226,7 @@ def test_check_isolated_ignores_every_file(tmp_path: Path) -> None:
 def test_flake8_isolated_ignores_flake8_files_but_not_our_table(tmp_path: Path) -> None:
     """flake8 consumes --isolated before plugins see their options (the value they get is
     always False), so the plugin cannot tell, and keeps reading its pyproject table.
-    Documented in docs/usage.md; the flake8 config file is ignored as usual."""
+    The flake8 config file is ignored as usual."""
     root = project(
         tmp_path,
         {
