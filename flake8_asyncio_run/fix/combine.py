@@ -19,7 +19,13 @@ import libcst as cst
 from flake8_asyncio_run.fix.context import FileContext
 from flake8_asyncio_run.fix.locate import Link
 from flake8_asyncio_run.fix.model import Applicability, TextEdit
-from flake8_asyncio_run.fix.names import Facts, mentioned_names, parameter_names, scope_facts
+from flake8_asyncio_run.fix.names import (
+    Facts,
+    defined_before,
+    mentioned_names,
+    parameter_names,
+    scope_facts,
+)
 from flake8_asyncio_run.fix.prepare import Prepared, prepare
 from flake8_asyncio_run.fix.rewrite import (
     RegionRewriter,
@@ -152,6 +158,14 @@ def _classify_names(ctx: FileContext, prepared: Prepared, carried: bool) -> _Nam
     exposed = _exposed(prepared, live)
     definite = facts.definite or frozenset()
     early = facts.early_reads
+    # A local that may be unbound when the region reads it would become a free variable
+    # of the coroutine: NameError instead of UnboundLocalError.
+    before = defined_before(_scope_body(prepared), prepared.statements[0])
+    if before is not None:
+        unsure = facts.unassigned_reads & outside.stores.keys()
+        unsure -= before | parameter_names(scope) | declared_global | declared_nonlocal
+        if unsure:
+            return f"'{min(unsure)}' may be unbound when the region reads it"
     for name in stores:
         if name in declared_global:
             names.globals.append(name)

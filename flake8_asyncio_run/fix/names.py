@@ -66,6 +66,14 @@ def scope_facts(body: Sequence[cst.BaseStatement], skip: Iterable[cst.CSTNode]) 
     return walker.facts
 
 
+def defined_before(body: Sequence[cst.BaseStatement], first: cst.CSTNode) -> Defined | None:
+    """Names surely bound whenever ``first`` (a statement of the scope) starts; None when
+    the walk does not reach it."""
+    walker = _Walker(skip=frozenset(), mark=id(first))
+    walker.block(body, frozenset())
+    return walker.at_mark
+
+
 def parameter_names(node: cst.FunctionDef | cst.Lambda) -> set[str]:
     params = node.params
     every = [*params.posonly_params, *params.params, *params.kwonly_params]
@@ -103,15 +111,20 @@ def _meet(a: Defined | None, b: Defined | None) -> Defined | None:
 
 
 class _Walker:
-    def __init__(self, skip: frozenset[int]) -> None:
+    def __init__(self, skip: frozenset[int], mark: int | None = None) -> None:
         self.facts = Facts()
         self.skip = skip
         self.loop_depth = 0
+        #: The statement whose entry state ``at_mark`` collects (over every visit).
+        self.mark = mark
+        self.at_mark: Defined | None = None
 
     # Statements ---------------------------------------------------------------------
     def block(self, body: Sequence[cst.BaseStatement], d: Defined) -> Defined | None:
         current: Defined | None = d
         for statement in body:
+            if id(statement) == self.mark and current is not None:
+                self.at_mark = current if self.at_mark is None else self.at_mark & current
             if id(statement) in self.skip:
                 continue
             if current is None:

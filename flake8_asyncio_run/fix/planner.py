@@ -11,7 +11,7 @@ from flake8_asyncio_run.findings import Finding
 from flake8_asyncio_run.fix.await_style import CannotUnpack, to_await, unpack
 from flake8_asyncio_run.fix.combine import Assessment, assess_combine
 from flake8_asyncio_run.fix.context import FileContext
-from flake8_asyncio_run.fix.locate import locate
+from flake8_asyncio_run.fix.locate import CallSite, locate
 from flake8_asyncio_run.fix.model import FixPlan, StyleOption, TextEdit
 from flake8_asyncio_run.fix.prepare import Prepared, prepare
 from flake8_asyncio_run.fix.regions import REGION_CODES, Region, build_regions, group_findings
@@ -155,31 +155,62 @@ def _hint(
 def _plan_await(ctx: FileContext, finding: Finding) -> FixPlan:
     """ARO103: ``asyncio.run(x)`` inside ``async def`` -> ``await x``."""
     findings = (finding,)
-    site = ctx.located.sites.get(finding.calls[0].span) if finding.calls else None
-    if site is None:
+    sites = [ctx.located.sites.get(call.span) for call in finding.calls]
+    if not sites or any(site is None for site in sites):
         return _none(findings, "the runner call could not be located")
+    # Several calls on one line make one finding; a call nested in another's arguments
+    # is left to the next pass (their edits would overlap).
+    outermost = [
+        s for s in sites if s is not None and not any(o is not s and _contains(o, s) for o in sites)
+    ]
+    edits: list[TextEdit] = []
+    unsafe: str | None = None
+    for site in outermost:
+        outcome = _await_edit(ctx, site)
+        if isinstance(outcome, str):
+            return _none(findings, outcome)
+        edit, reason = outcome
+        edits.append(edit)
+        unsafe = unsafe or reason
+    hint = "use --unsafe-fixes" if unsafe else None
+    return FixPlan(
+        findings,
+        "unsafe" if unsafe else "safe",
+        "await",
+        unsafe,
+        TITLES["await"],
+        tuple(edits),
+        hint,
+    )
+
+
+def _contains(outer: CallSite | None, inner: CallSite) -> bool:
+    if outer is None:
+        return False
+    a, b = outer.call.span, inner.call.span
+    return (a.line, a.col) <= (b.line, b.col) and (b.end_line, b.end_col) <= (a.end_line, a.end_col)
+
+
+def _await_edit(ctx: FileContext, site: CallSite) -> tuple[TextEdit, str | None] | str:
+    """The edit for one call, and why it is unsafe (None: safe); or why none exists."""
     if not isinstance(site.scope, cst.FunctionDef) or site.scope.asynchronous is None:
-        return _none(findings, "the call is not directly inside the async function")
+        return "the call is not directly inside the async function"
     if any(isinstance(node, cst.GeneratorExp) for node in site.comprehensions):
-        return _none(findings, "runner call inside a generator expression")
+        return "runner call inside a generator expression"
     call = site.call
     try:
         unpacked = unpack(ctx.module, site.node, call)
     except CannotUnpack as error:
-        return _none(findings, str(error))
+        return str(error)
     reason: str | None = None
     if unpacked.keywords:
         reason = "the runner's keyword arguments would be dropped"
     elif call.family == "trio":
         reason = "the coroutine may not be running under trio"
     elif call.family == "custom":
-        return _none(findings, f"{call.display} is not a known runner")
+        return f"{call.display} is not a known runner"
     bare = site.node.with_changes(lpar=[], rpar=[])
     node = to_await(unpack(ctx.module, bare, call), bare, site.primary and not site.node.lpar)
     statement = site.chain[-1].statement
     indent = ctx.lines.indentation(ctx.located.position(statement).start.line)
-    edit = TextEdit(call.span, render(ctx.module, node, indent))
-    hint = "use --unsafe-fixes" if reason else None
-    return FixPlan(
-        findings, "unsafe" if reason else "safe", "await", reason, TITLES["await"], (edit,), hint
-    )
+    return TextEdit(call.span, render(ctx.module, node, indent)), reason

@@ -186,7 +186,8 @@ def test_unfixable_findings_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture
     code, _, err = run(capsys, str(path))
     assert code == 1
     assert err.splitlines()[-1] == (
-        "0 fixed, 1 left: ARO104 has no automatic fix: use one asyncio.run() or asyncio.Runner alone"
+        "0 fixed, 1 left: ARO104 has no automatic fix: "
+        "use one asyncio.run() or asyncio.Runner alone"
     )
 
 

@@ -1,0 +1,180 @@
+"""The fixer contract of docs/architecture.md, as other front ends (formats, the
+language server, the proof suite) rely on it."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from flake8_asyncio_run.analysis import analyze_source
+from flake8_asyncio_run.config import Settings
+from flake8_asyncio_run.findings import Span
+from flake8_asyncio_run.fix import FixOutcome, FixPlan, TextEdit, apply_plans, fix_text, plan_fixes
+from flake8_asyncio_run.fix.edits import apply_edits, compatible_plans
+
+SOURCE = textwrap.dedent(
+    """\
+    import asyncio
+
+
+    def task(key):
+        raw = asyncio.run(fetch(key))
+        if not raw:
+            return None
+        asyncio.run(store(raw))
+        print("stored")
+
+
+    async def handler():
+        títle = "é"; value = asyncio.run(work())
+        return value
+
+
+    def mixed():
+        loop = asyncio.get_event_loop()
+        asyncio.run(one())
+    """
+)
+
+
+def plans_for(text: str, style: str = "auto", target: tuple[int, int] = (3, 10)) -> list[FixPlan]:
+    analysis = analyze_source(text)
+    return plan_fixes(text, analysis, analysis.findings, style=style, target=target)
+
+
+def test_plan_fields() -> None:
+    plans = plans_for(SOURCE)
+    assert [(p.applicability, p.style, p.findings[0].code) for p in plans] == [
+        ("unsafe", "combine", "ARO101"),
+        ("safe", "await", "ARO103"),
+        ("none", None, "ARO104"),
+    ]
+    unsafe, await_plan, none = plans
+    assert unsafe.reason == "'return' between the calls"
+    assert unsafe.title == "Combine event loops into one coroutine"
+    assert unsafe.hint == "use --unsafe-fixes or --target-version py311"
+    assert (
+        await_plan.reason is None and await_plan.title == "Await instead of starting an event loop"
+    )
+    assert none.edits == () and none.title == "No automatic fix"
+    assert all(isinstance(e, TextEdit) and isinstance(e.span, Span) for p in plans for e in p.edits)
+
+
+def test_edits_are_code_point_spans() -> None:
+    await_plan = plans_for(SOURCE)[1]
+    (edit,) = await_plan.edits
+    line = SOURCE.splitlines()[edit.span.line - 1]
+    assert line[edit.span.col : edit.span.end_col] == "asyncio.run(work())"
+    assert edit.replacement == "await work()"
+
+
+def test_apply_plans_respects_unsafe() -> None:
+    plans = plans_for(SOURCE)
+    safe_only = apply_plans(SOURCE, plans)
+    assert "await work()" in safe_only and "async def _task_async" not in safe_only
+    everything = apply_plans(SOURCE, plans, unsafe=True)
+    assert "return asyncio.run(_task_async())" in everything
+    compile(everything, "x", "exec", dont_inherit=True)
+
+
+def test_style_choice() -> None:
+    runner = plans_for(SOURCE, "runner", (3, 11))[0]
+    assert (runner.applicability, runner.style, runner.title) == (
+        "safe",
+        "runner",
+        "Run the calls on one asyncio.Runner",
+    )
+    auto = plans_for(SOURCE, "auto", (3, 11))[0]
+    assert auto.style == "runner"  # combine is unsafe, the runner style is safe
+    with pytest.raises(ValueError, match="unknown fix style"):
+        plans_for(SOURCE, "fast")
+
+
+def test_only_the_given_findings_are_planned() -> None:
+    analysis = analyze_source(SOURCE)
+    chosen = [f for f in analysis.findings if f.code == "ARO103"]
+    plans = plan_fixes(SOURCE, analysis, chosen)
+    assert [p.findings for p in plans] == [tuple(chosen)]
+
+
+def test_overlapping_plans_are_applied_in_later_passes() -> None:
+    text = textwrap.dedent(
+        """\
+        import asyncio
+
+
+        async def handler():
+            return asyncio.run(outer(asyncio.run(inner())))
+        """
+    )
+    plans = plans_for(text)
+    assert len(plans) == 1  # one finding per line and code
+    assert len(plans[0].edits) == 1  # the inner call's edit would overlap: next pass
+    outcome = fix_text(text, "x.py", Settings())
+    assert "return await outer(await inner())" in outcome.text
+    assert outcome.fixed_count == 2
+
+
+def test_compatible_plans_skip_overlaps() -> None:
+    text = textwrap.dedent(
+        """\
+        import asyncio
+
+
+        def outer():
+            asyncio.run(one())
+
+            def inner():
+                asyncio.run(two())
+                asyncio.run(three())
+
+            asyncio.run(four())
+        """
+    )
+    plans = plans_for(text, "runner", (3, 11))
+    assert len(plans) == 2
+    assert len(compatible_plans(plans, unsafe=False)) == 1
+    outcome = fix_text(text, "x.py", Settings(), "runner", target=(3, 11))
+    assert outcome.text.count("asyncio.Runner()") == 2
+
+
+def test_apply_edits_rejects_overlap_and_dedupes() -> None:
+    edit = TextEdit(Span(1, 0, 1, 1), "X")
+    assert apply_edits("ab\n", [edit, edit]) == "Xb\n"
+    with pytest.raises(ValueError):
+        apply_edits("ab\n", [edit, TextEdit(Span(1, 0, 1, 2), "Y")])
+
+
+def test_fix_text_outcome() -> None:
+    outcome = fix_text(SOURCE, "x.py", Settings(), unsafe=True, target=(3, 10))
+    assert isinstance(outcome, FixOutcome)
+    assert outcome.changed and outcome.source == SOURCE
+    assert [p.style for p in outcome.applied] == ["combine", "await"]
+    assert [f.code for f in outcome.initial] == ["ARO101", "ARO103", "ARO104"]
+    assert [f.code for f in outcome.remaining] == ["ARO104"]
+    assert outcome.reasons == (
+        "ARO104 has no automatic fix: use one asyncio.run() or asyncio.Runner alone",
+    )
+    again = fix_text(outcome.text, "x.py", Settings(), unsafe=True, target=(3, 10))
+    assert not again.changed
+
+
+def test_fix_text_target_from_settings() -> None:
+    outcome = fix_text(SOURCE, "x.py", Settings(target_version="py311"))
+    assert "with asyncio.Runner() as runner:" in outcome.text
+
+
+def test_syntax_error_outcome() -> None:
+    outcome = fix_text("import asyncio\ndef f(:\n    asyncio.run(x())\n", "x.py", Settings())
+    assert outcome.syntax_error is not None and not outcome.changed
+    assert [f.code for f in outcome.remaining] == ["E999"]
+
+
+def test_flake8_plugin_does_not_import_libcst() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, flake8_asyncio_run.plugin; print('libcst' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False"
