@@ -92,7 +92,15 @@ def run_fix(args: argparse.Namespace) -> int:
     if args.diff and args.output_format != "text":
         from flake8_asyncio_run.output import write_report
 
-        write_report(args.output_format, run.results, sys.stdout)
+        write_report(
+            args.output_format,
+            run.results,
+            sys.stdout,
+            settings=settings,
+            unsafe=args.unsafe_fixes,
+            style=run.style,
+            target_for=run.target_for,
+        )
     elif run.diffs:
         sys.stdout.write("".join(run.diffs))
         sys.stdout.flush()
