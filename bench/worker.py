@@ -247,8 +247,10 @@ def machine(admin: Admin, redis_url: str) -> list[str]:
 
     versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("rq", "redis", "asyncpg", "httpx"))
     redis_version = redis.Redis.from_url(redis_url).info("server")["redis_version"]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return [
         f"CPU: {cpu}, {os.cpu_count()} cores; {platform.system()} {platform.release()}",
+        f"load average at start: {load}",
         f"Python {platform.python_version()}; {versions}",
         f"PostgreSQL {admin.server_version()} at {admin.server_dsn.split('@')[-1]}",
         f"Redis {redis_version} at {redis_url}",
@@ -316,6 +318,8 @@ def main() -> None:
                 f"| {label} | {percentile(a, 50):.2f} / {percentile(a, 95):.2f}"
                 f" | {percentile(b, 50):.2f} / {percentile(b, 95):.2f} |"
             )
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"\nload average at end: {load}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from reference_worker.enqueue import (
 )
 from reference_worker.errors import ReferenceWorkerError
 from reference_worker.fraudlens_server import FraudLensServer
+from reference_worker.pipeline import PhotoJob
 from reference_worker.repository import apply_schema, set_user_tier
 from reference_worker.samples import make_png
 from reference_worker.store import LocalPhotoStore
@@ -93,6 +94,7 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
 
 def cmd_enqueue(args: argparse.Namespace) -> int:
+    PhotoJob.create(args.photo, args.user, args.chat)  # bad arguments: fail before any I/O
     queue = Queue(config.queue_name(), connection=_redis(config.redis_url()))
     job = enqueue_analysis(
         queue,
