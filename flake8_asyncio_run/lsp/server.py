@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lsprotocol import types
@@ -209,13 +210,43 @@ class AsyncioRunServer(LanguageServer):
 
 def analyse(text: str, path: Path, root: Path, settings: Settings, version: int | None) -> Checked:
     """Runs in a worker thread: the same pipeline as ``check`` on the buffer's text."""
-    try:
-        name = path.relative_to(root).as_posix()
-    except ValueError:
-        name = path.as_posix()
-    if is_excluded(name, settings.excludes):
+    name = str(path)
+    rooted = rooted_settings(settings, root)
+    if excluded(path, root, rooted.excludes):
         return Checked(version, text, FileResult(name), settings, root)
-    return Checked(version, text, check_source(text, name, settings), settings, root)
+    return Checked(version, text, check_source(text, name, rooted), settings, root)
+
+
+def excluded(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
+    """As ``check --force-exclude`` run from ``root`` decides: the file, or a directory
+    between it and the root, matches an exclude."""
+    candidate = path
+    while candidate != root and candidate.parent != candidate:
+        if is_excluded(str(candidate), patterns):
+            return True
+        candidate = candidate.parent
+    return False
+
+
+def _rooted(pattern: str, root: Path) -> str:
+    # flake8 makes such patterns absolute against the working directory; the server's
+    # may be anything, so anchor them where `check` would run: the workspace root.
+    if "/" in pattern or os.sep in pattern or pattern.startswith("."):
+        return os.path.normpath(os.path.join(root, pattern))
+    return pattern
+
+
+def rooted_settings(settings: Settings, root: Path) -> Settings:
+    """``settings`` with path patterns anchored at ``root`` (excludes, per-file-ignores)."""
+    return replace(
+        settings,
+        exclude=tuple(_rooted(p, root) for p in settings.exclude),
+        extend_exclude=tuple(_rooted(p, root) for p in settings.extend_exclude),
+        per_file_ignores=tuple(
+            replace(entry, pattern=_rooted(entry.pattern, root))
+            for entry in settings.per_file_ignores
+        ),
+    )
 
 
 def plans_for(checked: Checked) -> list[PlanLike]:

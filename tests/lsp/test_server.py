@@ -282,3 +282,23 @@ async def test_config_change_rechecks_open_documents(
         )
     )
     assert [d.code for d in await next_diagnostics(client, uri)] == ["ARO101"]
+
+
+async def test_path_patterns_are_anchored_at_the_workspace(
+    client: LanguageClient, workspace: Path
+) -> None:
+    # The server runs in another directory; patterns must still mean the workspace's.
+    (workspace / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nrequires-python = ">=3.11"\n\n'
+        "[tool.flake8-asyncio-run]\n"
+        'extend-exclude = ["./generated"]\n'
+        'per-file-ignores = { "legacy/*" = ["ARO101"] }\n',
+        encoding="utf-8",
+    )
+    await initialize(client, workspace)
+    legacy = open_document(client, workspace / "legacy" / "old.py", SEED)
+    assert await next_diagnostics(client, legacy) == []
+    generated = open_document(client, workspace / "generated" / "gen.py", SEED)
+    assert await next_diagnostics(client, generated) == []
+    normal = open_document(client, workspace / "jobs" / "tasks.py", SEED)
+    assert len(await next_diagnostics(client, normal)) == 3
