@@ -95,6 +95,16 @@ class LiveDB:
     dsn: str
     schema: str
 
+    @classmethod
+    def create(cls, server_dsn: str) -> LiveDB:
+        schema = f"t_{secrets.token_hex(6)}"
+        dsn = dsn_with_schema(server_dsn, schema)
+        asyncio.run(_create_schema(server_dsn, schema, dsn))
+        return cls(dsn, schema)
+
+    def drop(self, server_dsn: str) -> None:
+        asyncio.run(_drop_schema(server_dsn, self.schema))
+
     async def _run(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
         conn = await asyncpg.connect(self.dsn)
         try:
@@ -148,11 +158,12 @@ async def _drop_schema(server_dsn: str, schema: str) -> None:
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[LiveDB]:
-    schema = f"t_{secrets.token_hex(6)}"
-    dsn = dsn_with_schema(database_url, schema)
-    asyncio.run(_create_schema(database_url, schema, dsn))
-    yield LiveDB(dsn, schema)
-    asyncio.run(_drop_schema(database_url, schema))
+    """A fresh schema with the worker's tables; dropped afterwards."""
+    live = LiveDB.create(database_url)
+    try:
+        yield live
+    finally:
+        live.drop(database_url)
 
 
 @pytest.fixture
