@@ -81,7 +81,7 @@ def test_linter_flags_the_broken_task() -> None:
     codes = [m["code"] for m in findings]
     assert codes.count("ARO101") == 3  # the 2nd, 3rd and 4th asyncio.run()
     assert codes.count("ARO201") == 1  # the pool cached in '_pool'
-    assert all(Path(m["path"]).resolve() == BROKEN for m in findings)
+    assert all((REPO_ROOT / m["path"]).resolve() == BROKEN for m in findings)
     (aro201,) = (m for m in findings if m["code"] == "ARO201")
     assert "'_pool'" in aro201["msg"]
 
