@@ -363,3 +363,16 @@ def test_compiled_excludes_match_path_matches(
             for path in paths:
                 expected = any(path_matches(path, p) for p in chosen)
                 assert is_excluded(path, chosen) == expected, (path, chosen)
+
+
+def test_plugin_import_loads_neither_libcst_nor_the_analysis() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, flake8_asyncio_run.plugin\n"
+        "print(sorted(m for m in sys.modules if m.startswith('libcst')"
+        " or m == 'flake8_asyncio_run.analysis'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
