@@ -9,8 +9,10 @@ folder that holds the document, read as the CLI reads them.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +28,7 @@ from flake8_asyncio_run.discovery import is_excluded
 from flake8_asyncio_run.findings import Finding, Span
 from flake8_asyncio_run.lsp.actions import FIXABLE, Offer, offers, overlaps, styles_for
 from flake8_asyncio_run.lsp.encoding import from_client, to_client
-from flake8_asyncio_run.output.report import PlanLike, plan_file, resolve_target
+from flake8_asyncio_run.output.report import PlanLike, line_starts, plan_file, resolve_target
 from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.rules import RULES
 from flake8_asyncio_run.selection import SYNTAX_ERROR
@@ -35,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 SOURCE = "flake8-asyncio-run"
 DEBOUNCE_SECONDS = 0.3
+FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
+FIX_ALL_TITLE = "Fix all event-loop findings (safe fixes)"
 CONFIG_FILES = frozenset({"pyproject.toml", "setup.cfg", "tox.ini", ".flake8"})
 
 
@@ -49,6 +53,8 @@ class Checked:
     root: Path
     #: Plans per fix style, computed on the first code-action request.
     plans: dict[str, list[PlanLike]] = field(default_factory=dict)
+    #: The text after ``fix`` (safe fixes), computed on the first fix-all request.
+    fixed: str | None = None
 
 
 class AsyncioRunServer(LanguageServer):
@@ -122,7 +128,9 @@ class AsyncioRunServer(LanguageServer):
 
     @property
     def encoding(self) -> str:
-        return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        chosen = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+        # An enum member or the client's plain string: "utf-8", "utf-16", "utf-32".
+        return str(getattr(chosen, "value", chosen))
 
     def forget(self, uri: str) -> None:
         task = self.pending.pop(uri, None)
@@ -188,24 +196,78 @@ class AsyncioRunServer(LanguageServer):
             )
         lines = split_lines(checked.text)
         encoding = self.encoding
+        versioned = self._versioned_edits()
+        only = params.context.only
+        actions: list[types.CodeAction] = []
         start = _position(lines, params.range.start, encoding)
         end = _position(lines, params.range.end, encoding)
         wanted = [
             f for f in checked.result.findings if f.code in FIXABLE and overlaps(f.span, start, end)
         ]
-        if not wanted:
-            return []
-        plans = await loop.run_in_executor(self.executor, plans_for, checked)
-        found = offers(plans, wanted)
-        return [
-            code_action(uri, checked, offer, lines, encoding, self._versioned_edits())
-            for offer in found
-        ]
+        if wanted and wants(types.CodeActionKind.QuickFix, only):
+            plans = await loop.run_in_executor(self.executor, plans_for, checked)
+            actions.extend(
+                code_action(uri, checked, offer, lines, encoding, versioned)
+                for offer in offers(plans, wanted)
+            )
+        # Fix-all when asked for by kind, or next to the quick fixes of a finding.
+        fixable = any(f.code in FIXABLE for f in checked.result.findings)
+        if fixable and (wanted if only is None else wants(FIX_ALL, only)):
+            fixed = await loop.run_in_executor(self.executor, fix_all_text, checked)
+            if fixed != checked.text:
+                actions.append(fix_all_action(uri, checked, fixed, lines, encoding, versioned))
+        return actions
 
     def _versioned_edits(self) -> bool:
         capabilities = self.client_capabilities.workspace
         edit = capabilities.workspace_edit if capabilities else None
         return bool(edit and edit.document_changes)
+
+
+def wants(kind: str, only: Sequence[str] | None) -> bool:
+    """Whether the client asked for ``kind`` (``only`` lists kinds or their prefixes)."""
+    return only is None or any(kind == k or kind.startswith(f"{k}.") for k in only)
+
+
+def fix_all_text(checked: Checked) -> str:
+    """Runs in a worker thread: the text ``fix`` would write (safe fixes, style auto)."""
+    if checked.fixed is None:
+        from flake8_asyncio_run.fix import fix_text
+
+        target = resolve_target(checked.settings, checked.root)
+        rooted = rooted_settings(checked.settings, checked.root)
+        outcome = fix_text(checked.text, checked.result.path, rooted, "auto", False, target)
+        checked.fixed = outcome.text if outcome.changed else checked.text
+    return checked.fixed
+
+
+def fix_all_action(
+    uri: str, checked: Checked, fixed: str, lines: list[str], encoding: str, versioned: bool
+) -> types.CodeAction:
+    """One edit covering what changed between the buffer and the fixed text."""
+    old = checked.text
+    prefix = 0
+    limit = min(len(old), len(fixed))
+    while prefix < limit and old[prefix] == fixed[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == fixed[-1 - suffix]:
+        suffix += 1
+    # Never split a \r\n pair between the kept and the replaced text.
+    if 0 < prefix < len(old) and old[prefix - 1] == "\r" and old[prefix] == "\n":
+        prefix -= 1
+    starts = line_starts(old)
+    span = Span(*_line_col(starts, prefix), *_line_col(starts, len(old) - suffix))
+    offer = Offer(FIX_ALL_TITLE, False, (), ((span, fixed[prefix : len(fixed) - suffix]),))
+    action = code_action(uri, checked, offer, lines, encoding, versioned)
+    action.kind = FIX_ALL
+    action.diagnostics = None
+    return action
+
+
+def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
+    line = bisect.bisect_right(starts, offset)
+    return line, offset - starts[line - 1]
 
 
 def analyse(text: str, path: Path, root: Path, settings: Settings, version: int | None) -> Checked:
@@ -365,7 +427,7 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> AsyncioRunServer:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL]),
     )
     async def code_action_request(
         ls: AsyncioRunServer, params: types.CodeActionParams

@@ -13,7 +13,7 @@ import json
 from typing import Any, TextIO
 
 from flake8_asyncio_run.findings import Span
-from flake8_asyncio_run.output.report import Edit, Fix, Report, is_applied
+from flake8_asyncio_run.output.report import Edit, Fix, Report, is_applied, line_starts
 from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.rules import RULES
 
@@ -41,22 +41,11 @@ def rd_range(lines: list[str], span: Span) -> dict[str, Any]:
     }
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    index = 0
-    for line in split_lines(text)[:-1]:
-        index += len(line)
-        # The terminator after this line: \r\n, \r or \n.
-        index += 2 if text.startswith("\r\n", index) else 1
-        starts.append(index)
-    return starts
-
-
 def whole_line_suggestion(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str]:
     """The lines the edits touch, first to last, and what they become (without the
     final line break, which a line-wise suggestion keeps)."""
     lines = split_lines(text)
-    starts = _line_starts(text)
+    starts = line_starts(text)
     first = min(edit.span.line for edit in edits)
     # An edit that ends at column 0 of a line stops before that line.
     last = max(

@@ -135,6 +135,18 @@ def relative_path(path: str, cwd: str | None = None) -> str:
     return relative.replace(os.sep, "/")
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset of each line's first character, lines as ``ast`` numbers them."""
+    starts = [0]
+    index = 0
+    for line in split_lines(text)[:-1]:
+        index += len(line)
+        # The terminator after this line: \r\n, \r or \n.
+        index += 2 if text.startswith("\r\n", index) else 1
+        starts.append(index)
+    return starts
+
+
 def parse_target(value: str | None) -> tuple[int, int] | None:
     """``py311`` -> ``(3, 11)``."""
     if not value or not value.startswith("py3") or not value[3:].isdigit():

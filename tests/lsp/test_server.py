@@ -208,7 +208,7 @@ async def test_runner_variant_needs_python_311(client: LanguageClient, workspace
             context=types.CodeActionContext(diagnostics=diagnostics[-1:]),
         )
     )
-    titles = [a.title for a in actions or []]
+    titles = [a.title for a in actions or [] if a.kind == types.CodeActionKind.QuickFix]
     assert titles == ["Combine event loops into one coroutine"]
 
 
@@ -231,7 +231,8 @@ async def test_await_quick_fix_for_aro103_with_utf8(
             context=types.CodeActionContext(diagnostics=[diagnostic]),
         )
     )
-    (action,) = actions or []
+    quick = [a for a in actions or [] if a.kind == types.CodeActionKind.QuickFix]
+    (action,) = quick
     assert isinstance(action, types.CodeAction)
     assert action.title == "Replace asyncio.run() with await"
     fixed = apply_edits(text, action_edits(action, uri), "utf-8")
@@ -302,3 +303,43 @@ async def test_path_patterns_are_anchored_at_the_workspace(
     assert await next_diagnostics(client, generated) == []
     normal = open_document(client, workspace / "jobs" / "tasks.py", SEED)
     assert len(await next_diagnostics(client, normal)) == 3
+
+
+async def test_fix_all_source_action(client: LanguageClient, workspace: Path) -> None:
+    await initialize(client, workspace)
+    text = SEED + "\n\nasync def handler():\n    return asyncio.run(users.get_user(1))\n"
+    uri = open_document(client, workspace / "tasks.py", text)
+    assert len(await next_diagnostics(client, uri)) == 4
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(0, 0), end=types.Position(0, 0)),
+            context=types.CodeActionContext(
+                diagnostics=[], only=[types.CodeActionKind.SourceFixAll]
+            ),
+        )
+    )
+    (action,) = actions or []
+    assert isinstance(action, types.CodeAction)
+    assert action.kind == "source.fixAll.flake8-asyncio-run"
+    fixed = apply_edits(text, action_edits(action, uri))
+    assert "await users.get_user(1)" in fixed
+    replace_document(client, uri, fixed, 2)
+    assert await next_diagnostics(client, uri) == []
+
+
+async def test_only_quick_fixes_when_asked(client: LanguageClient, workspace: Path) -> None:
+    await initialize(client, workspace)
+    uri = open_document(client, workspace / "tasks.py", SEED)
+    diagnostics = await next_diagnostics(client, uri)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diagnostics[0].range,
+            context=types.CodeActionContext(
+                diagnostics=diagnostics[:1], only=[types.CodeActionKind.QuickFix]
+            ),
+        )
+    )
+    kinds = {a.kind for a in actions or [] if isinstance(a, types.CodeAction)}
+    assert kinds == {types.CodeActionKind.QuickFix}
