@@ -229,17 +229,22 @@ def build_report(
         if not result.findings:
             continue
         file_plans: Sequence[PlanLike] = ()
+        failure: str | None = None
         if plans is not None:
             file_plans = plans.get(result.path, ())
         elif with_fixes:
-            file_plans = plan_file(result, settings, resolve(result.path), style)
+            try:
+                file_plans = plan_file(result, settings, resolve(result.path), style)
+            except Exception as error:  # a fixer bug must not cost the findings report
+                failure = f"internal error in the fixer ({type(error).__name__}: {error})"
+                print(f"flake8-asyncio-run: {path}: {failure}", file=sys.stderr)
         fixes, next_id = _fixes_by_finding(file_plans, next_id)
         items = tuple(
             ReportedFinding(finding, fixes.get(finding) if with_fixes else None)
             for finding in sorted(result.findings, key=Finding.sort_key)
         )
         if with_fixes:
-            items = tuple(_with_missing_fix(item) for item in items)
+            items = tuple(_with_missing_fix(item, failure) for item in items)
         files.append(FileReport(path, result.source.text if result.source else None, items))
     return Report(tuple(files), tuple(sorted(errors)), unsafe)
 
@@ -287,13 +292,15 @@ def _rank(fix: Fix) -> int:
     return ("safe", "unsafe", "none").index(fix.applicability)
 
 
-def _with_missing_fix(item: ReportedFinding) -> ReportedFinding:
+def _with_missing_fix(item: ReportedFinding, failure: str | None = None) -> ReportedFinding:
     """A finding no plan covers still says why it has no fix."""
     if item.fix is not None:
         return item
     code = item.finding.code
     rule = RULES.get(code)
-    if code == SYNTAX_ERROR:
+    if failure is not None:
+        reason = failure
+    elif code == SYNTAX_ERROR:
         reason = "the file does not parse"
     elif rule is not None and rule.fix == "never":
         reason = NO_FIX_FOR_RULE

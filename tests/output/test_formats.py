@@ -399,3 +399,23 @@ def test_output_is_deterministic_and_sorted(project: list[FileResult], output_fo
     forward = render(output_format, project)
     assert forward == render(output_format, list(reversed(project)))
     assert os.sep == "/" or "\\" not in forward
+
+
+def test_a_fixer_failure_keeps_the_report(
+    project: list[FileResult], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import flake8_asyncio_run.fix
+
+    def broken(*args: object, **kwargs: object) -> list[object]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(flake8_asyncio_run.fix, "plan_fixes", broken)
+    stream = io.StringIO()
+    write_report("json", project, stream)
+    data = json.loads(stream.getvalue())
+    jsonschema.Draft202012Validator(SCHEMA).validate(data)
+    assert len(data["findings"]) == 2
+    for finding in data["findings"]:
+        assert finding["fix"]["applicability"] == "none"
+        assert finding["fix"]["reason"] == "internal error in the fixer (RuntimeError: boom)"
+    assert "pkg/tasks.py: internal error in the fixer" in capsys.readouterr().err
