@@ -1,5 +1,6 @@
 """The flake8 plugin.  It must stay cheap: no libcst, and a text prefilter before any
-tree walk, so files that never mention a runner module cost one regex search."""
+tree walk, so files that cannot start an event loop cost a few substring searches.  The
+analysis is imported on first use, so a run over files without runners never loads it."""
 
 from __future__ import annotations
 
@@ -10,10 +11,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from flake8_asyncio_run import __version__
-from flake8_asyncio_run.analysis import analyze_tree
 from flake8_asyncio_run.config import ConfigError, normalize, pyproject_table
 from flake8_asyncio_run.options import AnalysisOptions
-from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.prefilter import might_run_event_loops
 
 
@@ -67,6 +66,9 @@ class Plugin:
         text = "".join(self._lines)
         if not might_run_event_loops(text, self.options):
             return
+        from flake8_asyncio_run.analysis import analyze_tree
+        from flake8_asyncio_run.positions import split_lines
+
         analysis = analyze_tree(self._tree, split_lines(text), self.options)
         for finding in analysis.findings:
             yield (
