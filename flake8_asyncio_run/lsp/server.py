@@ -110,9 +110,13 @@ class AsyncioRunServer(LanguageServer):
         root = self.root_for(path)
         settings = self.settings_for(root)
         loop = asyncio.get_running_loop()
-        checked = await loop.run_in_executor(
-            self.executor, analyse, text, path, root, settings, version
-        )
+        try:
+            checked = await loop.run_in_executor(
+                self.executor, analyse, text, path, root, settings, version
+            )
+        except Exception as error:  # keep serving; the log says which file and why
+            self.log(f"internal error analysing {path}: {type(error).__name__}: {error}")
+            return
         if uri not in self.workspace.text_documents:
             return
         current = self.workspace.get_text_document(uri)
@@ -124,6 +128,12 @@ class AsyncioRunServer(LanguageServer):
             types.PublishDiagnosticsParams(
                 uri=uri, version=version, diagnostics=diagnostics(checked, self.encoding)
             )
+        )
+
+    def log(self, message: str) -> None:
+        logger.error(message)
+        self.window_log_message(
+            types.LogMessageParams(type=types.MessageType.Error, message=f"{SOURCE}: {message}")
         )
 
     @property
@@ -205,7 +215,11 @@ class AsyncioRunServer(LanguageServer):
             f for f in checked.result.findings if f.code in FIXABLE and overlaps(f.span, start, end)
         ]
         if wanted and wants(types.CodeActionKind.QuickFix, only):
-            plans = await loop.run_in_executor(self.executor, plans_for, checked)
+            try:
+                plans = await loop.run_in_executor(self.executor, plans_for, checked)
+            except Exception as error:
+                self.log(f"internal error in the fixer: {type(error).__name__}: {error}")
+                plans = []
             actions.extend(
                 code_action(uri, checked, offer, lines, encoding, versioned)
                 for offer in offers(plans, wanted)
@@ -213,7 +227,11 @@ class AsyncioRunServer(LanguageServer):
         # Fix-all when asked for by kind, or next to the quick fixes of a finding.
         fixable = any(f.code in FIXABLE for f in checked.result.findings)
         if fixable and (wanted if only is None else wants(FIX_ALL, only)):
-            fixed = await loop.run_in_executor(self.executor, fix_all_text, checked)
+            try:
+                fixed = await loop.run_in_executor(self.executor, fix_all_text, checked)
+            except Exception as error:
+                self.log(f"internal error in the fixer: {type(error).__name__}: {error}")
+                fixed = checked.text
             if fixed != checked.text:
                 actions.append(fix_all_action(uri, checked, fixed, lines, encoding, versioned))
         return actions
