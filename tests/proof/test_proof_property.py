@@ -1,0 +1,200 @@
+"""Property: for random synchronous functions that mix assignments, augmented
+assignments, tuple targets, ``if`` blocks, helper calls with side effects and runner
+calls whose arguments depend on earlier results, every fix style keeps behaviour and
+leaves one event loop per task call.
+
+The generated programs run in-process, each in a fresh module namespace (the probe and
+the event loop policy are reset around every run), which keeps a few hundred examples
+within seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import strategies as st
+from loopdriver import run_program
+from proof_harness import (
+    STYLES,
+    Style,
+    assert_compiles,
+    assert_equivalent,
+    assert_no_more_loops,
+    assert_one_loop_per_call,
+    fix_api,
+    remaining_loop_findings,
+)
+from scenarios import PRELUDE
+
+NAMES = ("x", "y", "z", "w")
+ARGUMENTS = [(0, 0), (1, 2), (5, 3), (-2, 7), (9, 9)]
+CALLS = [f"task({a}, {b})" for a, b in ARGUMENTS] + ["log"]
+MAX_DEPTH = 2
+
+
+@dataclass
+class Scope:
+    """Names that are surely bound here, and names that only may be."""
+
+    sure: set[str] = field(default_factory=lambda: {"a", "b"})
+    maybe: set[str] = field(default_factory=set)
+    runner_calls: int = 0
+
+    def copy(self) -> Scope:
+        return Scope(set(self.sure), set(self.maybe), self.runner_calls)
+
+
+def _expr(draw: st.DrawFn, scope: Scope, depth: int = 0) -> str:
+    choices = ["literal", "name", "name", "sum", "runner", "runner"]
+    if depth < 2:
+        choices += ["helper", "runner_scaled"]
+    if scope.maybe:
+        choices.append("maybe_name")  # may raise UnboundLocalError: behaviour too
+    kind = draw(st.sampled_from(choices))
+    if kind == "literal":
+        return str(draw(st.integers(-3, 9)))
+    if kind == "name":
+        return draw(st.sampled_from(sorted(scope.sure)))
+    if kind == "maybe_name":
+        return draw(st.sampled_from(sorted(scope.maybe)))
+    if kind == "sum":
+        left = draw(st.sampled_from(sorted(scope.sure)))
+        return f"({left} + {_expr(draw, scope, depth + 1)})"
+    if kind == "helper":
+        return f"helper({_expr(draw, scope, depth + 1)})"
+    scope.runner_calls += 1
+    call = f"asyncio.run(fetch({_expr(draw, scope, depth + 1)}))"
+    return f"{call} * 2" if kind == "runner_scaled" else call
+
+
+def _bind(scope: Scope, *names: str) -> None:
+    scope.sure.update(names)
+    scope.maybe.difference_update(names)
+
+
+def _statement(
+    draw: st.DrawFn, scope: Scope, depth: int, indent: str, early_return: bool
+) -> list[str]:
+    kinds = ["assign", "assign", "augassign", "tuple", "pair", "helper", "print", "log", "run"]
+    if depth < MAX_DEPTH:
+        kinds += ["if", "if"]
+    if early_return and depth > 0:
+        kinds.append("return")
+    kind = draw(st.sampled_from(kinds))
+    if kind == "assign":
+        target = draw(st.sampled_from(NAMES))
+        value = _expr(draw, scope)
+        _bind(scope, target)
+        return [f"{indent}{target} = {value}"]
+    if kind == "augassign":
+        target = draw(st.sampled_from(sorted(scope.sure)))
+        return [f"{indent}{target} += {_expr(draw, scope)}"]
+    if kind == "tuple":
+        first, second = draw(st.permutations(NAMES))[:2]
+        values = f"{_expr(draw, scope)}, {_expr(draw, scope)}"
+        _bind(scope, first, second)
+        return [f"{indent}{first}, {second} = {values}"]
+    if kind == "pair":
+        first, second = draw(st.permutations(NAMES))[:2]
+        scope.runner_calls += 1
+        value = f"asyncio.run(pair({_expr(draw, scope)}, {_expr(draw, scope)}))"
+        _bind(scope, first, second)
+        return [f"{indent}{first}, {second} = {value}"]
+    if kind == "helper":
+        return [f"{indent}helper({_expr(draw, scope)})"]
+    if kind == "print":
+        return [f"{indent}print('value', {_expr(draw, scope)})"]
+    if kind == "log":
+        return [f"{indent}log.append({_expr(draw, scope)})"]
+    if kind == "run":
+        scope.runner_calls += 1
+        return [f"{indent}asyncio.run(fetch({_expr(draw, scope)}))"]
+    if kind == "return":
+        return [f"{indent}return 'early', {_expr(draw, scope)}"]
+    left = draw(st.sampled_from(sorted(scope.sure)))
+    test = draw(st.sampled_from([f"{left} > {draw(st.integers(-2, 8))}", f"{left} % 2 == 0"]))
+    body_scope, else_scope = scope.copy(), scope.copy()
+    lines = [f"{indent}if {test}:"]
+    lines += _block(draw, body_scope, depth + 1, indent + "    ", early_return)
+    if draw(st.booleans()):
+        lines.append(f"{indent}else:")
+        lines += _block(draw, else_scope, depth + 1, indent + "    ", early_return)
+    scope.runner_calls = body_scope.runner_calls + else_scope.runner_calls - scope.runner_calls
+    both = body_scope.sure & else_scope.sure
+    assigned = (body_scope.sure | else_scope.sure | body_scope.maybe | else_scope.maybe) - both
+    scope.sure = both
+    scope.maybe = (scope.maybe | assigned) - both
+    return lines
+
+
+def _block(draw: st.DrawFn, scope: Scope, depth: int, indent: str, early_return: bool) -> list[str]:
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 4 if depth else 7))):
+        lines += _statement(draw, scope, depth, indent, early_return)
+    return lines
+
+
+@st.composite
+def task_programs(draw: st.DrawFn, early_return: bool = False) -> str:
+    scope = Scope()
+    body = _block(draw, scope, 0, "    ", early_return)
+    while scope.runner_calls < 2:  # two loops on some path, so that there is a finding
+        target = draw(st.sampled_from(NAMES))
+        scope.runner_calls += 1
+        body.append(f"    {target} = asyncio.run(fetch({_expr(draw, scope)}))")
+        _bind(scope, target)
+    returned = ", ".join([*sorted(scope.sure - {"a", "b"}), "a"])
+    body.append(f"    return ({returned},)")
+    return PRELUDE + "\n\nlog = []\n\n\ndef task(a, b):\n" + "\n".join(body) + "\n"
+
+
+@dataclass(frozen=True)
+class Case:
+    style: Style
+    early_return: bool
+
+
+CASES = [Case(style, False) for style in STYLES] + [
+    Case(STYLES[0], True),  # auto: combine cannot take the early return, runner can
+    Case(STYLES[2], True),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.style.id}-return{c.early_return}")
+def test_random_functions_keep_behaviour(case: Case) -> None:
+    @settings(
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(source=task_programs(early_return=case.early_return))
+    def check(source: str) -> None:
+        note(source)
+        fixed, outcome = fix_api(source, case.style)
+        note(fixed)
+        assert_compiles(fixed)
+        flagged = remaining_loop_findings(source)
+        if not flagged:
+            assert fixed == source, "a fix without a finding"
+            return
+        left = remaining_loop_findings(fixed)
+        event("partly fixed" if left and fixed != source else "declined" if left else "fixed")
+        event(f"styles applied: {sorted({plan.style for plan in outcome.applied})}")
+        if left:
+            # Only combine may decline (a name it cannot carry exactly, a return it
+            # cannot take); runner, and so auto, fixes every generated program.
+            assert case.style.style == "combine", f"{case.style.id} left {left}"
+            assert all(outcome.reasons), outcome
+            if fixed == source:
+                return
+        before = run_program(source, "program.py", CALLS)
+        after = run_program(fixed, "program.py", CALLS)
+        assert_equivalent(before, after, fixed)
+        if left:
+            assert_no_more_loops(before, after, fixed)
+        else:
+            assert_one_loop_per_call(before, after, fixed)
+
+    check()
