@@ -18,6 +18,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+try:
+    import resource
+except ImportError:  # Windows: wall time only
+    resource = None  # type: ignore[assignment]
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 CORPUS_DIR = BENCH_DIR / "corpus"
@@ -95,16 +100,25 @@ class Timed:
     #: Exit codes that count as success (linters exit 1 when they find something).
     ok_codes: tuple[int, ...] = (0, 1)
     times: list[float] = field(default_factory=list)
+    #: CPU seconds (user + system) of the command and every process it waited for: far
+    #: less sensitive than wall time to other work on a shared machine.
+    cpu_times: list[float] = field(default_factory=list)
+    last_cpu: float = 0.0
 
     @property
     def median(self) -> float:
         return statistics.median(self.times)
 
     @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_times)
+
+    @property
     def spread(self) -> str:
         return f"min {min(self.times):.3f} s, max {max(self.times):.3f} s"
 
     def run_once(self) -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN) if resource else None
         start = time.perf_counter()
         done = subprocess.run(
             self.argv,
@@ -114,6 +128,9 @@ class Timed:
             stderr=subprocess.PIPE,
         )
         elapsed = time.perf_counter() - start
+        if resource and before:
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            self.last_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if done.returncode not in self.ok_codes:
             sys.exit(
                 f"{self.name} failed with exit {done.returncode}:\n"
@@ -138,6 +155,7 @@ def interleave(
             elapsed = contender.run_once()
             if round_number >= 0:
                 contender.times.append(elapsed)
+                contender.cpu_times.append(contender.last_cpu)
             if progress:
                 label = "warm-up" if round_number < 0 else f"round {round_number + 1}/{repeats}"
                 progress(f"  {label}: {contender.name} {elapsed:.3f} s")

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import venv
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from common import (
@@ -187,15 +188,32 @@ def flake8_argv(venv_dir: Path, paths: Sequence[str]) -> list[str]:
     ]
 
 
-def ratio_lines(base: Timed, other: Timed) -> tuple[float, float, str]:
-    ratio = other.median / base.median
-    paired = statistics.median(o / b for o, b in zip(other.times, base.times, strict=True))
-    text = (
-        f"  {base.name:<34} median {base.median:8.3f} s  ({base.spread})\n"
-        f"  {other.name:<34} median {other.median:8.3f} s  ({other.spread})\n"
-        f"  ratio of medians {ratio:.3f}; median of per-round ratios {paired:.3f}"
+@dataclass
+class Ratio:
+    wall: float  # ratio of median wall times: the headline figure
+    paired: float  # median of the per-round wall-time ratios
+    cpu: float  # ratio of median CPU times (user + system, all processes)
+
+    def as_dict(self) -> dict[str, float]:
+        return {"ratio": self.wall, "paired_ratio": self.paired, "cpu_ratio": self.cpu}
+
+
+def compare(base: Timed, other: Timed) -> Ratio:
+    ratio = Ratio(
+        other.median / base.median,
+        statistics.median(o / b for o, b in zip(other.times, base.times, strict=True)),
+        other.cpu_median / base.cpu_median if base.cpu_median else float("nan"),
     )
-    return ratio, paired, text
+    for timed in (base, other):
+        print(
+            f"  {timed.name:<38} wall median {timed.median:8.3f} s ({timed.spread}); "
+            f"CPU median {timed.cpu_median:8.3f} s"
+        )
+    print(
+        f"  ratio of median wall times {ratio.wall:.3f}; median of per-round ratios "
+        f"{ratio.paired:.3f}; ratio of median CPU times {ratio.cpu:.3f}"
+    )
+    return ratio
 
 
 def main() -> int:
@@ -254,15 +272,14 @@ def main() -> int:
             "flake8 + flake8-asyncio-run", flake8_argv(aro, ["."]), CORPUS_DIR, ok_codes=(0,)
         )
         interleave([plain, ours], args.flake8_repeats, progress=progress)
-        ratio, paired, text = ratio_lines(plain, ours)
-        print(text)
-        verdict = "met" if ratio <= FLAKE8_TARGET else "MISSED"
-        print(f"  target <= {FLAKE8_TARGET}: {verdict}")
+        ratio = compare(plain, ours)
+        print(f"  target <= {FLAKE8_TARGET}: {'met' if ratio.wall <= FLAKE8_TARGET else 'MISSED'}")
         results["flake8"] = {
             "bare_s": plain.times,
             "aro_s": ours.times,
-            "ratio": ratio,
-            "paired_ratio": paired,
+            "bare_cpu_s": plain.cpu_times,
+            "aro_cpu_s": ours.cpu_times,
+            **ratio.as_dict(),
         }
         if args.flake8_async != "none":
             where = (
@@ -278,14 +295,11 @@ def main() -> int:
                 "flake8 + flake8-async", flake8_argv(asyncv, where), CORPUS_DIR, ok_codes=(0,)
             )
             interleave([plain_part, theirs], args.flake8_async_repeats, progress=progress)
-            a_ratio, a_paired, text = ratio_lines(plain_part, theirs)
-            print(text)
             results["flake8_async"] = {
                 "where": label,
                 "bare_s": plain_part.times,
                 "async_s": theirs.times,
-                "ratio": a_ratio,
-                "paired_ratio": a_paired,
+                **compare(plain_part, theirs).as_dict(),
             }
 
     if not args.skip_cli:
@@ -309,14 +323,14 @@ def main() -> int:
             cwd=CORPUS_DIR,
         )
         interleave([ruff, check], args.cli_repeats, progress=progress)
-        ratio, paired, text = ratio_lines(ruff, check)
-        print(text)
-        print(f"  target <= {CLI_TARGET}: {'met' if ratio <= CLI_TARGET else 'MISSED'}")
+        ratio = compare(ruff, check)
+        print(f"  target <= {CLI_TARGET}: {'met' if ratio.wall <= CLI_TARGET else 'MISSED'}")
         results["cli"] = {
             "ruff_s": ruff.times,
             "check_s": check.times,
-            "ratio": ratio,
-            "paired_ratio": paired,
+            "ruff_cpu_s": ruff.cpu_times,
+            "check_cpu_s": check.cpu_times,
+            **ratio.as_dict(),
         }
 
     print(f"\nload:    {load_average()} (1, 5, 15 min) at the end")
