@@ -1,7 +1,7 @@
 """Detector speed: what our flake8 plugin adds to flake8, and ``check`` against ruff.
 
     python bench/corpus.py && python bench/detector.py
-    python bench/detector.py --flake8-repeats 3 --cli-repeats 11 --flake8-async none
+    python bench/detector.py --flake8-paths django-5.2.19 --flake8-async-paths none
 
 Three virtualenvs under bench/.venvs/ (made on first use, from PyPI) hold the contenders,
 with the same pinned flake8 in each:
@@ -15,7 +15,7 @@ Every comparison runs its commands side by side in one run: round after round, t
 order rotating each round, after one warm-up round; the figures are medians.
 
 1. ``flake8`` with our plugin against the same flake8 without it, on the whole corpus.
-   Target: ratio <= 1.03.  flake8-async's ratio on the django part, for context.
+   Target: ratio <= 1.03.  flake8-async's ratio on django/core, for context.
 2. ``flake8-asyncio-run check`` against ``ruff check --no-cache --select ASYNC`` on the
    whole corpus.  Target: ratio <= 1.0.
 
@@ -40,6 +40,7 @@ from common import (
     REPO_DIR,
     VENVS_DIR,
     Timed,
+    corpus_files,
     count_lines,
     interleave,
     log,
@@ -221,10 +222,18 @@ def main() -> int:
     parser.add_argument("--flake8-repeats", type=int, default=5)
     parser.add_argument("--cli-repeats", type=int, default=15)
     parser.add_argument(
-        "--flake8-async",
-        choices=("django", "all", "none"),
-        default="django",
-        help="where to time flake8-async for context (default: the django part)",
+        "--flake8-paths",
+        nargs="+",
+        default=["."],
+        metavar="PATH",
+        help="what flake8 checks, relative to bench/corpus (default: all of it)",
+    )
+    parser.add_argument(
+        "--flake8-async-paths",
+        nargs="*",
+        default=["django-5.2.19/django/core"],
+        metavar="PATH",
+        help="where to time flake8-async for context (default: django/core; none to skip)",
     )
     parser.add_argument("--flake8-async-repeats", type=int, default=3)
     parser.add_argument("--skip-flake8", action="store_true")
@@ -265,11 +274,17 @@ def main() -> int:
     results.update(facts, plugin_import_ms=millis, plugin_imports_libcst=libcst)
 
     if not args.skip_flake8:
-        print(f"\n## 1. flake8 with the plugin against flake8 alone ({args.flake8_repeats} rounds)")
+        where = args.flake8_paths
+        part = corpus_files(CORPUS_DIR / where[0]) if len(where) == 1 else []
+        size = f"{len(part)} files, {count_lines(part):,} lines" if part else "several paths"
+        print(
+            f"\n## 1. flake8 with the plugin against flake8 alone, on {' '.join(where)} "
+            f"({size}; {args.flake8_repeats} rounds)"
+        )
         # --exit-zero: exit 1 now means flake8 failed, and the timing would be worthless.
-        plain = Timed("flake8 (bare venv)", flake8_argv(bare, ["."]), CORPUS_DIR, ok_codes=(0,))
+        plain = Timed("flake8 (bare venv)", flake8_argv(bare, where), CORPUS_DIR, ok_codes=(0,))
         ours = Timed(
-            "flake8 + flake8-asyncio-run", flake8_argv(aro, ["."]), CORPUS_DIR, ok_codes=(0,)
+            "flake8 + flake8-asyncio-run", flake8_argv(aro, where), CORPUS_DIR, ok_codes=(0,)
         )
         interleave([plain, ours], args.flake8_repeats, progress=progress)
         ratio = compare(plain, ours)
@@ -281,11 +296,9 @@ def main() -> int:
             "aro_cpu_s": ours.cpu_times,
             **ratio.as_dict(),
         }
-        if args.flake8_async != "none":
-            where = (
-                ["."] if args.flake8_async == "all" else [str(next(CORPUS_DIR.glob("django-*")))]
-            )
-            label = "whole corpus" if args.flake8_async == "all" else "django part"
+        if args.flake8_async_paths and args.flake8_async_paths != ["none"]:
+            where = args.flake8_async_paths
+            label = " ".join(where)
             asyncv = ensure_venv("async", False)
             print(f"\n   flake8-async for context, {label} ({args.flake8_async_repeats} rounds)")
             plain_part = Timed(
