@@ -36,6 +36,7 @@ from flake8_asyncio_run.fix.rewrite import (
     with_leading,
 )
 from flake8_asyncio_run.fix.safety import combine_hazard, no_combine_reason
+from flake8_asyncio_run.fix.walk import children
 
 MID_RETURN = "'return' between the calls"
 
@@ -200,28 +201,18 @@ def _declarations(ctx: FileContext, facts: Facts, names: Sequence[str]) -> list[
 
 
 def _declared(scope: cst.FunctionDef) -> tuple[set[str], set[str]]:
-    collector = _Declarations()
-    scope.body.visit(collector)
-    return collector.globals, collector.nonlocals
-
-
-class _Declarations(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.globals: set[str] = set()
-        self.nonlocals: set[str] = set()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Global(self, node: cst.Global) -> None:
-        self.globals.update(item.name.value for item in node.names)
-
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        self.nonlocals.update(item.name.value for item in node.names)
+    """The function's own ``global`` and ``nonlocal`` names (not its nested scopes')."""
+    declared: tuple[set[str], set[str]] = (set(), set())
+    stack: list[cst.CSTNode] = [scope.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, (cst.Global, cst.Nonlocal)):
+            bucket = declared[0] if isinstance(node, cst.Global) else declared[1]
+            bucket.update(item.name.value for item in node.names)
+        stack.extend(children(node))
+    return declared
 
 
 def _exposed(prepared: Prepared, live: set[str]) -> set[str]:

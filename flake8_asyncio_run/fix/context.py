@@ -8,7 +8,6 @@ import libcst as cst
 
 from flake8_asyncio_run.fix.edits import LineIndex
 from flake8_asyncio_run.fix.locate import Located
-from flake8_asyncio_run.fix.names import mentioned_names
 
 
 @dataclass
@@ -26,7 +25,7 @@ class FileContext:
     def create(
         cls, text: str, located: Located, target: tuple[int, int], django: bool
     ) -> FileContext:
-        return cls(text, LineIndex(text), located, target, django, mentioned_names(located.module))
+        return cls(text, LineIndex(text), located, target, django, set(located.names))
 
     @property
     def module(self) -> cst.Module:

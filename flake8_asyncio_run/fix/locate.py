@@ -11,14 +11,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from flake8_asyncio_run.findings import RunnerCall, Span
+from flake8_asyncio_run.fix.positions import Positions
+from flake8_asyncio_run.fix.walk import children
 
 #: A block of statements: the module or an indented block.
 Block = cst.Module | cst.IndentedBlock
 ScopeNode = cst.Module | cst.FunctionDef | cst.Lambda | cst.ClassDef
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_SCOPES = (cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef, *_COMPREHENSIONS)
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,12 @@ class CallSite:
 @dataclass
 class Located:
     module: cst.Module
-    positions: dict[cst.CSTNode, CodeRange]
+    positions: Positions
     sites: dict[Span, CallSite]
-    #: Function definitions (any depth) by the position of their ``def``/``async`` keyword.
-    functions: dict[tuple[int, int], cst.FunctionDef]
     #: The names of functions (any depth, methods too) that contain a runner call.
     loop_functions: frozenset[str]
+    #: Every identifier in the file.
+    names: frozenset[str]
 
     def position(self, node: cst.CSTNode) -> CodeRange:
         return self.positions[node]
@@ -60,60 +63,54 @@ class Located:
 def locate(text: str, calls: Iterable[RunnerCall]) -> Located:
     """Parse ``text`` with libcst and find ``calls``.  Raises ``libcst.ParserSyntaxError``."""
     module = cst.parse_module(text)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = dict(wrapper.resolve(PositionProvider))
-    wanted = {c.span: c for c in calls}
-    visitor = _Locator(positions, wanted)
-    module.visit(visitor)
+    positions = Positions(module, text)
+    locator = _Locator(positions, {c.span: c for c in calls})
+    locator.walk(module, None)
     return Located(
-        module, positions, visitor.sites, visitor.functions, frozenset(visitor.loop_functions)
+        module,
+        positions,
+        locator.sites,
+        frozenset(locator.loop_functions),
+        frozenset(locator.names),
     )
 
 
-class _Locator(cst.CSTVisitor):
-    def __init__(self, positions: dict[cst.CSTNode, CodeRange], wanted: dict[Span, RunnerCall]):
-        super().__init__()
+class _Locator:
+    """One recursive walk (not libcst's visitor, which rebuilds every node it passes)."""
+
+    def __init__(self, positions: Positions, wanted: dict[Span, RunnerCall]):
         self.positions = positions
         self.wanted = wanted
         self.sites: dict[Span, CallSite] = {}
-        self.functions: dict[tuple[int, int], cst.FunctionDef] = {}
         self.loop_functions: set[str] = set()
+        self.names: set[str] = set()
         self._chain: list[Link] = []
-        self._blocks: list[tuple[Block, dict[int, int]]] = []
         self._scopes: list[cst.CSTNode] = []
-        self._parents: list[cst.CSTNode] = []
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.Module, cst.IndentedBlock)):
-            self._blocks.append((node, {id(s): i for i, s in enumerate(node.body)}))
-        elif isinstance(node, cst.BaseStatement) and self._blocks:
-            block, indexes = self._blocks[-1]
-            index = indexes.get(id(node))
-            if index is not None:
-                self._chain.append(Link(block, index, node))
-        if isinstance(
-            node, (cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef, *_COMPREHENSIONS)
-        ):
+    def walk(self, node: cst.CSTNode, parent: cst.CSTNode | None) -> None:
+        if isinstance(node, cst.Name):
+            self.names.add(node.value)
+            return
+        if isinstance(node, cst.Call) and self.wanted:
+            self._visit_call(node, parent)
+        scope = isinstance(node, _SCOPES)
+        if scope:
             self._scopes.append(node)
-        if isinstance(node, cst.FunctionDef):
-            start = self.positions[node].start
-            self.functions[(start.line, start.column)] = node
-        if isinstance(node, cst.Call):
-            self._visit_call(node)
-        self._parents.append(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self._parents.pop()
-        node = original_node
         if isinstance(node, (cst.Module, cst.IndentedBlock)):
-            self._blocks.pop()
-        elif self._chain and self._chain[-1].statement is node:
-            self._chain.pop()
-        if self._scopes and self._scopes[-1] is node:
+            for index, statement in enumerate(node.body):
+                self._chain.append(Link(node, index, statement))
+                self.walk(statement, node)
+                self._chain.pop()
+            for child in children(node):
+                if not isinstance(child, cst.BaseStatement):
+                    self.walk(child, node)
+        else:
+            for child in children(node):
+                self.walk(child, node)
+        if scope:
             self._scopes.pop()
 
-    def _visit_call(self, node: cst.Call) -> None:
+    def _visit_call(self, node: cst.Call, parent: cst.CSTNode | None) -> None:
         where = self.positions[node]
         span = Span(where.start.line, where.start.column, where.end.line, where.end.column)
         call = self.wanted.get(span)
@@ -132,7 +129,7 @@ class _Locator(cst.CSTVisitor):
             tuple(self._chain),
             scope,
             tuple(self._scopes[scope_index + 1 :]),
-            _is_primary(self._parents[-1] if self._parents else None, node),
+            _is_primary(parent, node),
         )
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from flake8_asyncio_run.fix.walk import children, descendants
+
 _DYNAMIC = {"locals", "vars", "exec", "eval"}
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
@@ -85,18 +87,7 @@ def parameter_names(node: cst.FunctionDef | cst.Lambda) -> set[str]:
 
 def mentioned_names(node: cst.CSTNode) -> set[str]:
     """Every identifier in a subtree."""
-    collector = _NameCollector()
-    node.visit(collector)
-    return collector.names
-
-
-class _NameCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
+    return {n.value for n in descendants(node) if isinstance(n, cst.Name)}
 
 
 Defined = frozenset[str]
@@ -352,7 +343,7 @@ class _Walker:
 
     def pattern(self, node: cst.CSTNode) -> Defined:
         names: set[str] = set()
-        for sub in _walk(node):
+        for sub in descendants(node):
             if (isinstance(sub, cst.MatchAs) and isinstance(sub.name, cst.Name)) or (
                 isinstance(sub, cst.MatchStar) and isinstance(sub.name, cst.Name)
             ):
@@ -397,7 +388,7 @@ class _Walker:
             self.facts.yields = True
         if isinstance(node, cst.BaseStatement) and id(node) in self.skip:
             return
-        for child in node.children:
+        for child in children(node):
             self.expr(child, d, shadow)
 
     def _call(self, node: cst.Call, d: Defined, shadow: frozenset[str]) -> None:
@@ -444,7 +435,7 @@ class _Walker:
 
     def nested(self, node: cst.CSTNode) -> None:
         """A nested function, lambda or class body: names it mentions, and dynamic calls."""
-        for sub in _walk(node):
+        for sub in descendants(node):
             if isinstance(sub, cst.Name):
                 self.facts.nested.add(sub.value)
             elif (
@@ -453,14 +444,6 @@ class _Walker:
                 and sub.func.value in _DYNAMIC
             ):
                 self.facts.dynamic.add(f"{sub.func.value}()")
-
-
-def _walk(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)
 
 
 def _target_names(node: cst.CSTNode) -> set[str]:

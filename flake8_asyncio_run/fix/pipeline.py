@@ -56,14 +56,15 @@ def fix_text(
             break
         fixed = apply_edits(current, [edit for plan in chosen for edit in plan.edits])
         error = _compile_error(fixed, path)
-        if error is None and check_source(fixed, path, settings).syntax_error:
+        checked = check_source(fixed, path, settings) if error is None else None
+        if error is None and checked is not None and checked.syntax_error:
             error = "the fixed code does not parse"
-        if error is not None:
+        if error is not None or checked is None:
             # Never write code that does not compile: report and keep the original.
             return _unchanged(path, text, initial, "internal error", internal_error=error)
         applied.extend(chosen)
         current = fixed
-        result = check_source(current, path, settings)
+        result = checked
     remaining = tuple(result.findings)
     reasons, hints = _explain(remaining, plans, unsafe)
     return FixOutcome(

@@ -22,6 +22,7 @@ from flake8_asyncio_run.fix.rewrite import (
     rewrite_statements,
     with_leading,
 )
+from flake8_asyncio_run.fix.walk import children
 
 RUNNER_VERSION = (3, 11)
 
@@ -85,26 +86,21 @@ def _asyncio_reference(ctx: FileContext, prepared: Prepared) -> tuple[str, TextE
 
 def _bound_names(module: cst.Module) -> set[str]:
     """Names used anywhere except as the module of ``from X import ...``."""
-    collector = _Names()
-    module.visit(collector)
-    return collector.names
-
-
-class _Names(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        if not isinstance(node.names, cst.ImportStar):
-            for alias in node.names:
-                bound = alias.asname.name if alias.asname else alias.name
-                if isinstance(bound, cst.Name):
-                    self.names.add(bound.value)
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
+    names: set[str] = set()
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            names.add(node.value)
+        elif isinstance(node, cst.ImportFrom):
+            if not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    bound = alias.asname.name if alias.asname else alias.name
+                    if isinstance(bound, cst.Name):
+                        names.add(bound.value)
+            continue
+        stack.extend(children(node))
+    return names
 
 
 def _import_edit(ctx: FileContext) -> TextEdit:
