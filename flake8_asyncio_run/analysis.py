@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -56,7 +57,28 @@ def analyze_source(
 def analyze_tree(
     tree: ast.Module, lines: list[str], options: AnalysisOptions | None = None
 ) -> Analysis:
-    return _FileAnalysis(tree, lines, options or AnalysisOptions()).run()
+    options = options or AnalysisOptions()
+    try:
+        return _FileAnalysis(tree, lines, options).run()
+    except RecursionError:
+        pass
+    # Very deep expressions (generated tables, long operator chains) parse fine but take
+    # a few Python frames per level in our visitors: retry with room for them.
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, _depth(tree) * 4 + 1000))
+    try:
+        return _FileAnalysis(tree, lines, options).run()
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+def _depth(tree: ast.AST) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 class _FileAnalysis:
