@@ -80,7 +80,9 @@ def _finish(path: str, source: SourceText, settings: Settings) -> FileResult:
         return FileResult(path, analysis=EMPTY, source=source)
     try:
         tree = ast.parse(source.text, path)
-    except (SyntaxError, ValueError) as error:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        # Python itself refuses to compile what its parser cannot build (nesting too
+        # deep, null bytes): report it like any syntax error, never a traceback.
         syntax = error if isinstance(error, SyntaxError) else SyntaxError(str(error))
         return FileResult(path, [syntax_error_finding(syntax)], source=source)
     analysis = analyze_tree(tree, split_lines(source.text), settings.analysis)
