@@ -206,11 +206,12 @@ def _declared(scope: cst.FunctionDef) -> tuple[set[str], set[str]]:
     stack: list[cst.CSTNode] = [scope.body]
     while stack:
         node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        kind = type(node)
+        if kind is cst.FunctionDef or kind is cst.ClassDef or kind is cst.Lambda:
             continue
-        if isinstance(node, (cst.Global, cst.Nonlocal)):
-            bucket = declared[0] if isinstance(node, cst.Global) else declared[1]
-            bucket.update(item.name.value for item in node.names)
+        if kind is cst.Global or kind is cst.Nonlocal:
+            bucket = declared[0] if kind is cst.Global else declared[1]
+            bucket.update(item.name.value for item in node.names)  # type: ignore[attr-defined]
         stack.extend(children(node))
     return declared
 

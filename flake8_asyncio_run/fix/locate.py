@@ -21,7 +21,7 @@ from flake8_asyncio_run.fix.walk import children
 Block = cst.Module | cst.IndentedBlock
 ScopeNode = cst.Module | cst.FunctionDef | cst.Lambda | cst.ClassDef
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-_SCOPES = (cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef, *_COMPREHENSIONS)
+_SCOPE_TYPES = frozenset({cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef, *_COMPREHENSIONS})
 
 
 @dataclass(frozen=True)
@@ -88,17 +88,19 @@ class _Locator:
         self._scopes: list[cst.CSTNode] = []
 
     def walk(self, node: cst.CSTNode, parent: cst.CSTNode | None) -> None:
-        if isinstance(node, cst.Name):
-            self.names.add(node.value)
+        kind = type(node)
+        if kind is cst.Name:
+            self.names.add(node.value)  # type: ignore[attr-defined]
             return
-        if isinstance(node, cst.Call) and self.wanted:
-            self._visit_call(node, parent)
-        scope = isinstance(node, _SCOPES)
+        if kind is cst.Call and self.wanted:
+            self._visit_call(node, parent)  # type: ignore[arg-type]
+        scope = kind in _SCOPE_TYPES
         if scope:
             self._scopes.append(node)
-        if isinstance(node, (cst.Module, cst.IndentedBlock)):
-            for index, statement in enumerate(node.body):
-                self._chain.append(Link(node, index, statement))
+        if kind is cst.Module or kind is cst.IndentedBlock:
+            body = node.body  # type: ignore[attr-defined]
+            for index, statement in enumerate(body):
+                self._chain.append(Link(node, index, statement))  # type: ignore[arg-type]
                 self.walk(statement, node)
                 self._chain.pop()
             for child in children(node):

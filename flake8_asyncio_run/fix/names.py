@@ -18,6 +18,7 @@ from flake8_asyncio_run.fix.walk import children, descendants
 
 _DYNAMIC = {"locals", "vars", "exec", "eval"}
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_COMPREHENSION_TYPES = frozenset(_COMPREHENSIONS)
 
 
 @dataclass
@@ -361,32 +362,36 @@ class _Walker:
 
     # Expressions ----------------------------------------------------------------------
     def expr(self, node: cst.CSTNode, d: Defined, shadow: frozenset[str] = frozenset()) -> None:
-        if isinstance(node, cst.Name):
-            if node.value not in shadow:
-                self.read(node.value, d)
+        # Exact type tests: libcst's classes are ABCs and isinstance on them is slow.
+        kind = type(node)
+        if kind is cst.Name:
+            value = node.value  # type: ignore[attr-defined]
+            if value not in shadow:
+                self.read(value, d)
             return
-        if isinstance(node, cst.Attribute):
-            self.expr(node.value, d, shadow)
+        if kind is cst.Attribute:
+            self.expr(node.value, d, shadow)  # type: ignore[attr-defined]
             return
-        if isinstance(node, cst.Call):
-            self._call(node, d, shadow)
+        if kind is cst.Call:
+            self._call(node, d, shadow)  # type: ignore[arg-type]
             return
-        if isinstance(node, cst.Lambda):
-            self._parameters(node.params, d)
-            self.nested(node.body)
+        if kind is cst.Lambda:
+            self._parameters(node.params, d)  # type: ignore[attr-defined]
+            self.nested(node.body)  # type: ignore[attr-defined]
             return
-        if isinstance(node, _COMPREHENSIONS):
+        if kind in _COMPREHENSION_TYPES:
             self._comprehension(node, d, shadow)
             return
-        if isinstance(node, cst.NamedExpr):
+        if kind is cst.NamedExpr:
+            assert isinstance(node, cst.NamedExpr)
             self.expr(node.value, d, shadow)
             if isinstance(node.target, cst.Name):
                 self.bind(node.target.value)
                 self.facts.unsettled.add(node.target.value)
             return
-        if isinstance(node, cst.Yield):
+        if kind is cst.Yield:
             self.facts.yields = True
-        if isinstance(node, cst.BaseStatement) and id(node) in self.skip:
+        if self.skip and id(node) in self.skip:
             return
         for child in children(node):
             self.expr(child, d, shadow)
@@ -436,14 +441,13 @@ class _Walker:
     def nested(self, node: cst.CSTNode) -> None:
         """A nested function, lambda or class body: names it mentions, and dynamic calls."""
         for sub in descendants(node):
-            if isinstance(sub, cst.Name):
-                self.facts.nested.add(sub.value)
-            elif (
-                isinstance(sub, cst.Call)
-                and isinstance(sub.func, cst.Name)
-                and sub.func.value in _DYNAMIC
-            ):
-                self.facts.dynamic.add(f"{sub.func.value}()")
+            kind = type(sub)
+            if kind is cst.Name:
+                self.facts.nested.add(sub.value)  # type: ignore[attr-defined]
+            elif kind is cst.Call:
+                func = sub.func  # type: ignore[attr-defined]
+                if type(func) is cst.Name and func.value in _DYNAMIC:
+                    self.facts.dynamic.add(f"{func.value}()")
 
 
 def _target_names(node: cst.CSTNode) -> set[str]:

@@ -96,8 +96,11 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
     if not isinstance(prepared, Prepared):
         return _none(findings, prepared)
     combine = assess_combine(ctx, prepared) if style != "runner" else None
-    # The runner assessment is needed for hints even when --style combine is asked for.
-    runner = assess_runner(ctx, prepared)
+    # The runner style is needed when combine is not safe (as a fix or for the hint).
+    if combine is not None and combine.applicability == "safe":
+        runner = Assessment("none", "not needed")
+    else:
+        runner = assess_runner(ctx, prepared)
     chosen: Assessment
     chosen_style: str
     if style == "combine":

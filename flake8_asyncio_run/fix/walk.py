@@ -14,6 +14,16 @@ from collections.abc import Iterator
 import libcst as cst
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+#: type -> whether it is a CSTNode.  (libcst's node classes are ABCs, and isinstance
+#: against an ABC is slow enough to show in profiles.)
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(kind: type) -> bool:
+    known = _IS_NODE.get(kind)
+    if known is None:
+        known = _IS_NODE[kind] = issubclass(kind, cst.CSTNode)
+    return known
 
 
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -23,12 +33,13 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         _FIELDS[type(node)] = names
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (list, tuple)):
+        kind = type(value)
+        if kind is list or kind is tuple:
             for item in value:
-                if isinstance(item, cst.CSTNode):
+                if _is_node(type(item)):
                     yield item
+        elif _is_node(kind):
+            yield value
 
 
 def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
