@@ -1,6 +1,6 @@
 """Every ``flake8-asyncio-run`` command in the docs runs, with the exit code its marker
-promises, on a fresh copy of ``examples/``.  The convention is described at the end of
-docs/output-formats.md."""
+promises, from a fresh directory holding a copy of ``examples/`` (as the repository
+root does).  The convention is described at the end of docs/output-formats.md."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ MARKER = re.compile(r"^<!--\s*exit:\s*(?P<codes>[^>]*?)\s*-->\s*$")
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 #: What may stand before the command on its line: a prompt, a YAML key or list dash.
 LEAD = re.compile(r"^\s*(?:\$\s+|-\s+run:\s*|run:\s*|-\s+)?")
-#: Tokens after which the rest of the line belongs to another command or a file.
-STOPS = {"|", "||", "&&", ";", ">", ">>", "2>", "2>&1", "&>", "|&"}
+#: Tokens between two commands of one line.
+CHAINS = {"&&", "||", ";"}
+#: Tokens after which the rest of a command belongs to another tool or a file.
+ENDS = {"|", "|&", "&>", "&"}
 
 
 @dataclass(frozen=True)
@@ -39,31 +41,47 @@ class Documented:
         return f"{self.source}:{self.line}"
 
 
-def _command_line(text: str) -> str | None:
+def _commands(text: str) -> list[tuple[tuple[str, ...], str | None]]:
+    """The ``flake8-asyncio-run`` commands on one line: (arguments, stdin file) each.
+
+    Chains (``&&``, ``||``, ``;``) are split and only our commands kept; a pipe into
+    another tool and output redirections end a command; ``< file`` is its stdin.
+    """
     stripped = LEAD.sub("", text, count=1)
-    if stripped.startswith(COMMAND + " ") or stripped == COMMAND:
-        return stripped
-    return None
-
-
-def _parse(command: str) -> tuple[tuple[str, ...], str | None]:
-    lexer = shlex.shlex(command, posix=True, punctuation_chars="|&;<>")
+    if COMMAND not in stripped:
+        return []
+    lexer = shlex.shlex(stripped, posix=True, punctuation_chars="|&;<>")
     lexer.whitespace_split = True
-    words = list(lexer)
-    argv: list[str] = []
-    stdin: str | None = None
-    index = 0
-    while index < len(words):
-        word = words[index]
-        if word in STOPS or word.startswith((">", "2>")):
-            break
-        if word == "<" and index + 1 < len(words):
-            stdin = words[index + 1]
-            index += 2
+    try:
+        words = list(lexer)
+    except ValueError:  # not shell: prose or program output
+        return []
+    segments: list[list[str]] = [[]]
+    for word in words:
+        if word in CHAINS:
+            segments.append([])
+        else:
+            segments[-1].append(word)
+    found: list[tuple[tuple[str, ...], str | None]] = []
+    for segment in segments:
+        if not segment or segment[0] != COMMAND:
             continue
-        argv.append(word)
-        index += 1
-    return tuple(argv[1:]), stdin
+        argv: list[str] = []
+        stdin: str | None = None
+        index = 1
+        while index < len(segment):
+            word = segment[index]
+            following = segment[index + 1] if index + 1 < len(segment) else ""
+            if word in ENDS or word.startswith(">") or (word.isdigit() and following[:1] == ">"):
+                break
+            if word == "<" and following:
+                stdin = following
+                index += 2
+                continue
+            argv.append(word)
+            index += 1
+        found.append((tuple(argv), stdin))
+    return found
 
 
 def documented_commands(path: Path) -> list[Documented]:
@@ -91,7 +109,7 @@ def documented_commands(path: Path) -> list[Documented]:
                 joined[-1] = (joined[-1][0], joined[-1][1][:-1] + " " + text.strip())
             else:
                 joined.append((number, text))
-        commands = [(n, c) for n, t in joined if (c := _command_line(t)) is not None]
+        commands = [(n, parsed) for n, t in joined for parsed in _commands(t)]
         if not commands:
             continue
         marker = None
@@ -120,8 +138,7 @@ def documented_commands(path: Path) -> list[Documented]:
                     f"for {len(commands)} commands"
                 )
             codes = [int(v) for v in values] if problem is None else [None] * len(commands)
-        for (number, command), code in zip(commands, codes, strict=True):
-            argv, stdin = _parse(command)
+        for (number, (argv, stdin)), code in zip(commands, codes, strict=True):
             skipped = code is None and problem is None
             found.append(
                 Documented(source, number, argv, stdin, None if skipped else code, problem)
@@ -147,8 +164,9 @@ def test_documented_command(documented: Documented, tmp_path: Path) -> None:
     if documented.expected is None:
         pytest.skip("marked <!-- exit: skip -->")
     assert any(EXAMPLES.rglob("*.py")), "examples/ holds no Python files"
-    work = tmp_path / "examples"
-    shutil.copytree(EXAMPLES, work)
+    # Like the repository root: the copy is examples/, so docs may name . or examples/.
+    work = tmp_path / "root"
+    shutil.copytree(EXAMPLES, work / "examples")
     stdin = (work / documented.stdin).read_bytes() if documented.stdin else b""
     done = subprocess.run(
         [sys.executable, "-m", "flake8_asyncio_run", *documented.argv],
@@ -185,6 +203,17 @@ def test_documented_command(documented: Documented, tmp_path: Path) -> None:
             [(("fix", "-", "--stdin-filename", "t.py"), "t.py", 2)],
         ),
         ("```yaml\n  entry: flake8-asyncio-run check --force-exclude\n```\n", []),
+        (
+            "<!-- exit: 1 -->\n```console\n"
+            "python -m pip install -e . && flake8-asyncio-run check examples/ 2>&1 | head\n```\n",
+            [(("check", "examples/"), None, 1)],
+        ),
+        (
+            "<!-- exit: 0, 1 -->\n```sh\n"
+            "flake8-asyncio-run check -q . ; flake8-asyncio-run fix --diff . # why\n```\n",
+            [(("check", "-q", "."), None, 0), (("fix", "--diff", "."), None, 1)],
+        ),
+        ("```console\n$ flake8 --select ARO src/\nsrc/x.py:1:1: ARO101 'it's' (x)\n```\n", []),
         (
             "<!-- exit: skip -->\n```console\n$ flake8-asyncio-run lsp\n```\n",
             [(("lsp",), None, None)],
