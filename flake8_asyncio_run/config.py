@@ -8,6 +8,7 @@ Precedence, key by key: ``[tool.flake8-asyncio-run]`` in the nearest ``pyproject
 from __future__ import annotations
 
 import configparser
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -184,8 +185,13 @@ def pyproject_table(start: Path) -> tuple[dict[str, Any], str]:
 
 
 def find_flake8_config(start: Path) -> tuple[dict[str, str], str]:
-    """flake8's rule: the nearest setup.cfg/tox.ini/.flake8 with a [flake8] section."""
-    for directory in (start.resolve(), *start.resolve().parents):
+    """flake8 7's rule: the nearest setup.cfg/tox.ini/.flake8 with a ``[flake8]`` (or
+    ``[flake8:local-plugins]``) section, skipping files it cannot parse, and never
+    walking up into the home directory."""
+    expanded = os.path.expanduser("~")
+    home = Path(expanded).resolve() if expanded != "~" else None
+    directory = start.resolve()
+    while True:
         for name in FLAKE8_FILES:
             candidate = directory / name
             if not candidate.is_file():
@@ -193,11 +199,18 @@ def find_flake8_config(start: Path) -> tuple[dict[str, str], str]:
             parser = configparser.RawConfigParser()
             try:
                 parser.read(candidate, encoding="utf-8")
-            except (configparser.Error, OSError, UnicodeDecodeError) as error:
+            except (configparser.ParsingError, UnicodeDecodeError):
+                continue  # flake8 ignores it (with a warning) and keeps looking
+            except (configparser.Error, OSError) as error:
                 raise ConfigError(f"{candidate}: {error}") from error
             if parser.has_section("flake8"):
                 return dict(parser.items("flake8")), str(candidate)
-    return {}, ""
+            if parser.has_section("flake8:local-plugins"):
+                return {}, str(candidate)
+        parent = directory.parent
+        if parent in (directory, home):
+            return {}, ""
+        directory = parent
 
 
 def requires_python_target(start: Path) -> str | None:
