@@ -344,3 +344,33 @@ def test_flake8_select_does_not_switch_our_codes_off(tmp_path: Path) -> None:
         tmp_path, {"setup.cfg": "[flake8]\nselect = E,F\nasyncio-runners = myproj.utils.run_sync\n"}
     )
     assert check_codes(root) == {(15, "ARO101")}
+
+
+# --- flake8's config discovery rules ----------------------------------------------------
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_unparseable_config_is_skipped_like_flake8(tmp_path: Path, front_end: str) -> None:
+    # flake8 warns about a setup.cfg it cannot parse and keeps looking (tox.ini here).
+    root = project(
+        tmp_path,
+        {
+            "setup.cfg": "no section header\nasyncio-runners = myproj.utils.run_sync\n",
+            "tox.ini": flake8_section(BLOCK_ON),
+        },
+    )
+    assert run_front_end(front_end, root) == {"block_on"}
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_local_plugins_section_stops_the_search(tmp_path: Path, front_end: str) -> None:
+    (tmp_path / "setup.cfg").write_text(flake8_section(BLOCK_ON), "utf-8")
+    root = project(tmp_path / "sub", {".flake8": "[flake8:local-plugins]\npaths = .\n"})
+    assert run_front_end(front_end, root) == set()
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_flake8_config_found_walking_up(tmp_path: Path, front_end: str) -> None:
+    (tmp_path / "tox.ini").write_text(flake8_section(BLOCK_ON, MAKE_OTHER), "utf-8")
+    root = project(tmp_path / "pkg" / "deep", {})
+    assert run_front_end(front_end, root) == {"block_on", "make_other"}
