@@ -25,17 +25,30 @@ SCHEMA = json.loads((ROOT / "docs" / "output-schema.json").read_text(encoding="u
 
 #: (golden file, command arguments, expected exit code)
 CASES = [
-    ("check.txt", ["check", "."], 1),
-    ("check.json", ["check", "--output-format", "json", "."], 1),
-    ("check.sarif", ["check", "--output-format", "sarif", "."], 1),
-    ("check.github", ["check", "--output-format", "github", "."], 1),
-    ("check.rdjson", ["check", "--output-format", "rdjson", "."], 1),
+    ("check.txt", ["check", "examples"], 1),
+    ("check.json", ["check", "--output-format", "json", "examples"], 1),
+    ("check.sarif", ["check", "--output-format", "sarif", "examples"], 1),
+    ("check.github", ["check", "--output-format", "github", "examples"], 1),
+    ("check.rdjson", ["check", "--output-format", "rdjson", "examples"], 1),
+    (
+        "fix-diff-unsafe.json",
+        ["fix", "--diff", "--unsafe-fixes", "--output-format", "json", "examples"],
+        1,
+    ),
+    (
+        "fix-diff-unsafe.rdjson",
+        ["fix", "--diff", "--unsafe-fixes", "--output-format", "rdjson", "examples"],
+        1,
+    ),
 ]
+#: Pin what the fixes depend on, whatever Python runs the tests.
+PYPROJECT = '[tool.flake8-asyncio-run]\ntarget-version = "py311"\n'
 
 
 def run(tmp_path: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
-    work = tmp_path / "examples"
-    shutil.copytree(EXAMPLES, work)
+    work = tmp_path / "root"
+    shutil.copytree(EXAMPLES, work / "examples")
+    (work / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
     return subprocess.run(
         [sys.executable, "-m", "flake8_asyncio_run", *args],
         cwd=work,
