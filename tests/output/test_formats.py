@@ -419,3 +419,27 @@ def test_a_fixer_failure_keeps_the_report(
         assert finding["fix"]["applicability"] == "none"
         assert finding["fix"]["reason"] == "internal error in the fixer (RuntimeError: boom)"
     assert "pkg/tasks.py: internal error in the fixer" in capsys.readouterr().err
+
+
+def test_syntax_errors_in_every_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "broken.py").write_text("import asyncio\nasyncio.run(\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    from flake8_asyncio_run.checker import check_files
+    from flake8_asyncio_run.config import Settings
+
+    results = check_files(["broken.py"], Settings())
+    assert [f.code for f in results[0].findings] == ["E999"]
+    data = json.loads(render_plain("json", results))
+    jsonschema.Draft202012Validator(SCHEMA).validate(data)
+    (finding,) = data["findings"]
+    assert finding["rule"] == "syntax-error" and finding["url"] is None
+    assert finding["fix"]["reason"] == "the file does not parse"
+    sarif = render_plain("sarif", results)
+    model = pytest.importorskip("pydantic_sarif.model")
+    model.StaticAnalysisResultsFormatSarifVersion210JsonSchema.model_validate_json(sarif)
+    run = json.loads(sarif)["runs"][0]
+    (result,) = run["results"]
+    assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == "E999"
+    assert render_plain("github", results).startswith("::error file=broken.py,line=")
+    rdjson = json.loads(render_plain("rdjson", results))
+    assert rdjson["diagnostics"][0]["code"] == {"value": "E999"}
