@@ -39,6 +39,7 @@ SOURCE = "flake8-asyncio-run"
 DEBOUNCE_SECONDS = 0.3
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
 FIX_ALL_TITLE = "Fix all event-loop findings (safe fixes)"
+PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
 CONFIG_FILES = frozenset({"pyproject.toml", "setup.cfg", "tox.ini", ".flake8"})
 
 
@@ -107,6 +108,8 @@ class AsyncioRunServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         version, text = document.version, document.source
         path = Path(to_fs_path(uri) or uri)
+        if document.language_id != "python" and path.suffix not in PYTHON_SUFFIXES:
+            return  # a client that sends every file: only Python is ours
         root = self.root_for(path)
         settings = self.settings_for(root)
         loop = asyncio.get_running_loop()
@@ -123,7 +126,8 @@ class AsyncioRunServer(LanguageServer):
         if current.version != version or current.source != text:
             return  # edited meanwhile: the newer change has its own analysis scheduled
         self.checked[uri] = checked
-        self.pending.pop(uri, None)
+        if self.pending.get(uri) is asyncio.current_task():
+            del self.pending[uri]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=uri, version=version, diagnostics=diagnostics(checked, self.encoding)

@@ -343,3 +343,19 @@ async def test_only_quick_fixes_when_asked(client: LanguageClient, workspace: Pa
     )
     kinds = {a.kind for a in actions or [] if isinstance(a, types.CodeAction)}
     assert kinds == {types.CodeActionKind.QuickFix}
+
+
+async def test_only_python_documents_are_checked(client: LanguageClient, workspace: Path) -> None:
+    await initialize(client, workspace)
+    notes = workspace / "notes.txt"
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=notes.as_uri(), language_id="plaintext", version=1, text="import asyncio (\n"
+            )
+        )
+    )
+    uri = open_document(client, workspace / "tasks.py", SEED)
+    assert len(await next_diagnostics(client, uri)) == 3
+    published = client.published  # type: ignore[attr-defined]
+    assert all(p.uri != notes.as_uri() for p in published)
