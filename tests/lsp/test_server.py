@@ -359,3 +359,45 @@ async def test_only_python_documents_are_checked(client: LanguageClient, workspa
     assert len(await next_diagnostics(client, uri)) == 3
     published = client.published  # type: ignore[attr-defined]
     assert all(p.uri != notes.as_uri() for p in published)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
+async def test_incremental_edits_after_non_ascii(
+    client: LanguageClient, workspace: Path, encoding: str
+) -> None:
+    await initialize(client, workspace, [encoding])
+    uri = open_document(client, workspace / "tasks.py", NON_ASCII)
+    assert len(await next_diagnostics(client, uri)) == 1
+    # Replace "two()" on line 6 by "one()", addressing it in the negotiated encoding.
+    line = NON_ASCII.splitlines()[5]
+    start = line.index("two()")
+    units = {"utf-8": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}[encoding]
+    width = {"utf-8": 1, "utf-16": 2, "utf-32": 4}[encoding]
+    character = len(line[:start].encode(units)) // width
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(
+                        start=types.Position(5, character), end=types.Position(5, character + 3)
+                    ),
+                    text="one",
+                ),
+                # And turn the first call into an await-free assignment: one loop left.
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(
+                        start=types.Position(
+                            4, len('    label = "é😀"; first = '.encode(units)) // width
+                        ),
+                        end=types.Position(
+                            4, len('    label = "é😀"; first = asyncio.run('.encode(units)) // width
+                        ),
+                    ),
+                    text="(",
+                ),
+            ],
+        )
+    )
+    diagnostics = await next_diagnostics(client, uri)
+    assert diagnostics == []
