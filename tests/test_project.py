@@ -235,6 +235,7 @@ def test_our_linter_is_clean_on_our_code() -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 def test_flake8_with_our_plugin_is_clean_on_our_code() -> None:
     result = subprocess.run(
         [
