@@ -56,6 +56,12 @@ def fix_text(
             break
         fixed = apply_edits(current, [edit for plan in chosen for edit in plan.edits])
         error = _compile_error(fixed, path)
+        if error is not None and _compile_error(current, path) is not None:
+            # The file was already broken (``ast`` accepts what the compiler rejects,
+            # such as a late ``from __future__`` import): not our doing, skip it.
+            reason = _compile_error(current, path) or ""
+            message = reason.replace("the fixed code does not compile", "SyntaxError")
+            return _unchanged(path, text, initial, "syntax error", syntax_error=message)
         checked = check_source(fixed, path, settings) if error is None else None
         if error is None and checked is not None and checked.syntax_error:
             error = "the fixed code does not parse"

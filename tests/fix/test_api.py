@@ -178,3 +178,14 @@ def test_flake8_plugin_does_not_import_libcst() -> None:
     code = "import sys, flake8_asyncio_run.plugin; print('libcst' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False"
+
+
+def test_file_that_parses_but_does_not_compile_is_skipped() -> None:
+    """``ast`` accepts a late ``from __future__`` import; the compiler does not.  That is
+    the file's problem, not an internal error of the fixer."""
+    text = "import asyncio\nfrom __future__ import annotations\n\n\ndef f():\n"
+    text += "    asyncio.run(a())\n    asyncio.run(b())\n"
+    outcome = fix_text(text, "x.py", Settings())
+    assert outcome.internal_error is None
+    assert outcome.syntax_error is not None and "from __future__" in outcome.syntax_error
+    assert not outcome.changed
