@@ -75,7 +75,9 @@ def unpack(module: cst.Module, node: cst.Call, call: RunnerCall) -> Unpacked:
     positional, keywords = _split(node.args)
     if call.form == "wrapper" and (keywords or not call.passthrough):
         raise CannotUnpack(f"{call.display} is not a plain pass-through")
-    if not positional or positional[0].star:
+    if not positional:
+        raise CannotUnpack("the runner's coroutine is passed by keyword")
+    if positional[0].star:
         raise CannotUnpack("the runner's first argument is unpacked with '*'")
     if call.form == "callable":
         func = _as_primary(positional[0].value)

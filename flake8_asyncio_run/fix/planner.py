@@ -108,6 +108,8 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
         chosen, chosen_style = combine, "combine"
     elif style == "runner":
         chosen, chosen_style = runner, "runner"
+        if runner.applicability != "safe":
+            combine = assess_combine(ctx, prepared)  # for the hint only
     else:
         assert combine is not None
         if combine.applicability == "safe":
@@ -148,8 +150,8 @@ def _hint(
         options.append("--unsafe-fixes")
     if chosen_style == "combine" and runner.applicability == "safe":
         options.append("--style runner")
-    elif chosen_style == "runner" and combine is None:
-        options.append("--style auto")
+    elif chosen_style == "runner" and combine is not None and combine.applicability != "none":
+        options.append("--style combine")
     if chosen_style == "combine" and prepared.family == "asyncio" and ctx.target < RUNNER_VERSION:
         options.append("--target-version py311")
     return f"use {' or '.join(options)}" if options else None

@@ -129,13 +129,6 @@ def _import_edit(ctx: FileContext) -> TextEdit:
                 continue
         break
     if line is None:
-        line = after if after <= ctx.lines.line_count else ctx.lines.line_count
-    nl = module.default_newline
-    text = f"import asyncio{nl}"
-    if line > ctx.lines.line_count or (
-        line == ctx.lines.line_count
-        and ctx.lines.line_text(line)
-        and not ctx.text.endswith(("\n", "\r"))
-    ):
-        text = f"{nl}import asyncio"
+        line = min(after, ctx.lines.line_count)
+    text = f"import asyncio{module.default_newline}"
     return TextEdit(Span(line, 0, line, 0), text)
