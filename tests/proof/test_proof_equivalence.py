@@ -115,3 +115,24 @@ def test_fix_cures_the_seed_failure(style: Style, tmp_path: Path) -> None:
         ["return", {"tuple": ["INSERT cat.png 16:1", "SELECT 1:2"]}],
         ["return", {"tuple": ["INSERT dog.png 16:1", "SELECT 2:2"]}],
     ], fixed
+
+
+UNSAFE_COMBINE = ("return-runner-call", "loop-statement", "sync-code-between-calls")
+
+
+@pytest.mark.parametrize("name", UNSAFE_COMBINE)
+def test_unsafe_combine_fixes_wait_for_unsafe_fixes(name: str) -> None:
+    """These programs hold what the policy calls unsafe for combine (a return between
+    the calls, sync code run inside the loop); test_fix_keeps_behaviour runs them with
+    unsafe fixes on and proves them equivalent.  Without the flag they are not applied,
+    and the outcome says why."""
+    scenario = next(s for s in SCENARIOS if s.name == name)
+    unsafe_text, unsafe_outcome = fix_api(scenario.source, Style("combine", unsafe=True))
+    unsafe_plans = [p for p in unsafe_outcome.applied if p.applicability == "unsafe"]
+    assert unsafe_plans, f"{name}: expected an unsafe combine fix"
+    safe_text, safe_outcome = fix_api(scenario.source, Style("combine", unsafe=False))
+    assert all(p.applicability == "safe" for p in safe_outcome.applied)
+    assert safe_text != unsafe_text
+    assert remaining_loop_findings(safe_text), "the unsafe finding must remain"
+    for plan in unsafe_plans:
+        assert plan.reason and plan.reason in safe_outcome.reasons, safe_outcome.reasons
