@@ -31,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+from importlib import metadata
 from pathlib import Path
 
 from common import REPO_DIR, Timed, interleave, log, machine_summary, require_corpus
@@ -147,7 +148,8 @@ def in_process(texts: list[str], repeats: int) -> tuple[list[float], list[float]
             elapsed = time.perf_counter() - start
             if round_number >= 0:
                 (fix_times if name == "fix" else floor_times).append(elapsed)
-        log(f"  in-process round {round_number + 1}/{repeats} done")
+        label = "warm-up" if round_number < 0 else f"round {round_number + 1}/{repeats}"
+        log(f"  in-process {label} done")
     return fix_times, floor_times, fixed_files
 
 
@@ -166,7 +168,7 @@ def main() -> int:
         texts = [decode_source(p.read_bytes()).text for p in sample]
         lines = sum(t.count("\n") for t in texts)
         print(f"machine: {machine_summary()}")
-        print(f"libcst {libcst.__version__ if hasattr(libcst, '__version__') else '?'}")
+        print(f"libcst {metadata.version('libcst')}")
         print(f"sample: {len(sample)} corpus files, {lines:,} lines, 2 injected violations each")
 
         fix_times, floor_times, fixed = in_process(texts, args.repeats)
