@@ -24,10 +24,35 @@ from proof_harness import (
     assert_no_more_loops,
     assert_one_loop_per_call,
     fix_api,
+    program,
     remaining_loop_findings,
 )
 from scenarios import PRELUDE
 
+EXTRA = program(
+    """
+
+    import contextlib
+
+    log = []
+
+
+    def checked(value):
+        record("checked", value)
+        if value % 7 == 0:
+            raise ValueError(f"multiple of 7: {value}")
+        return value
+
+
+    @contextlib.contextmanager
+    def tracked(value):
+        record("enter", value)
+        try:
+            yield value
+        finally:
+            record("exit", value)
+    """
+)
 NAMES = ("x", "y", "z", "w")
 ARGUMENTS = [(0, 0), (1, 2), (5, 3), (-2, 7), (9, 9)]
 CALLS = [f"task({a}, {b})" for a, b in ARGUMENTS] + ["log"]
@@ -79,7 +104,7 @@ def _statement(
 ) -> list[str]:
     kinds = ["assign", "assign", "augassign", "tuple", "pair", "helper", "print", "log", "run"]
     if depth < MAX_DEPTH:
-        kinds += ["if", "if"]
+        kinds += ["if", "if", "for", "try", "with"]
     if early_return and depth > 0:
         kinds.append("return")
     kind = draw(st.sampled_from(kinds))
@@ -113,6 +138,34 @@ def _statement(
         return [f"{indent}asyncio.run(fetch({_expr(draw, scope)}))"]
     if kind == "return":
         return [f"{indent}return 'early', {_expr(draw, scope)}"]
+    if kind == "for":
+        # The body may not run: what it binds (and the loop variable) is only "maybe".
+        body_scope = scope.copy()
+        count = draw(st.sampled_from(["2", "a % 3", "b"]))
+        _bind(body_scope, "i")
+        lines = [f"{indent}for i in range({count}):"]
+        lines += _block(draw, body_scope, depth + 1, indent + "    ", early_return)
+        scope.runner_calls = body_scope.runner_calls
+        scope.maybe |= (body_scope.sure | body_scope.maybe) - scope.sure
+        return lines
+    if kind == "try":
+        # checked() raises ValueError for multiples of 7, so the handler runs sometimes.
+        body_scope, handler_scope = scope.copy(), scope.copy()
+        lines = [f"{indent}try:", f"{indent}    checked({_expr(draw, body_scope)})"]
+        lines += _block(draw, body_scope, depth + 1, indent + "    ", early_return)
+        lines.append(f"{indent}except ValueError as error:")
+        lines.append(f"{indent}    log.append(str(error))")
+        handler_scope.runner_calls = body_scope.runner_calls
+        lines += _block(draw, handler_scope, depth + 1, indent + "    ", early_return)
+        scope.runner_calls = handler_scope.runner_calls
+        both = handler_scope.sure & scope.sure
+        assigned = body_scope.sure | body_scope.maybe | handler_scope.sure | handler_scope.maybe
+        scope.maybe |= assigned - both - scope.sure
+        return lines
+    if kind == "with":
+        lines = [f"{indent}with tracked({_expr(draw, scope)}):"]
+        lines += _block(draw, scope, depth + 1, indent + "    ", early_return)
+        return lines
     left = draw(st.sampled_from(sorted(scope.sure)))
     test = draw(st.sampled_from([f"{left} > {draw(st.integers(-2, 8))}", f"{left} % 2 == 0"]))
     body_scope, else_scope = scope.copy(), scope.copy()
@@ -147,7 +200,7 @@ def task_programs(draw: st.DrawFn, early_return: bool = False) -> str:
         _bind(scope, target)
     returned = ", ".join([*sorted(scope.sure - {"a", "b"}), "a"])
     body.append(f"    return ({returned},)")
-    return PRELUDE + "\n\nlog = []\n\n\ndef task(a, b):\n" + "\n".join(body) + "\n"
+    return PRELUDE + EXTRA + "\n\ndef task(a, b):\n" + "\n".join(body) + "\n"
 
 
 @dataclass(frozen=True)
