@@ -279,6 +279,21 @@ def _keywords(ctx: FileContext, prepared: Prepared) -> str:
     )
 
 
+def _blank_lines_needed(ctx: FileContext, prepared: Prepared, start: int, top_level: bool) -> int:
+    """Blank lines to add before the new ``async def`` so that it is laid out as
+    pycodestyle expects (E302: two at top level, E306: one when nested), unless it is
+    the first statement of its block."""
+    if prepared.links[0].index == 0:
+        return 0
+    wanted = 2 if top_level else 1
+    blank = 0
+    line = start - 1
+    while line >= 1 and blank < wanted and not ctx.lines.line_text(line).strip():
+        blank += 1
+        line -= 1
+    return wanted - blank
+
+
 def _edits(
     ctx: FileContext, prepared: Prepared, names: _Names, carried: bool, runner: str
 ) -> tuple[TextEdit, ...]:
@@ -297,7 +312,12 @@ def _edits(
     rewriter = RegionRewriter(module, prepared.own, "await", strip=stripped)
     body = render_block(ctx, rewrite_statements(statements, rewriter), inner)
 
-    parts = [f"{indent}{line}{nl}" for line in names.declared]
+    top_level = isinstance(prepared.scope, cst.Module) and not indent
+    if names.declared:
+        parts = [f"{indent}{line}{nl}" for line in names.declared]
+        parts.append(nl * (2 if top_level else 1))
+    else:
+        parts = [nl * _blank_lines_needed(ctx, prepared, span.line, top_level)]
     parts.append(f"{indent}async def {coroutine}():{nl}")
     if names.globals:
         parts.append(f"{inner}global {', '.join(names.globals)}{nl}")
@@ -314,6 +334,8 @@ def _edits(
         call = f"{runner}({coroutine}{extra})()"
     else:
         call = f"{runner}({coroutine}{extra})"
+    if top_level:
+        parts.append(nl * 2)  # pycodestyle E305: two blank lines after a definition
     if carried:
         parts.append(f"{indent}return {call}{nl}")
     elif names.returned:
