@@ -140,3 +140,24 @@ def test_fixed_scopes_have_no_loop_findings(name: str) -> None:
     count_before = len([f for f in analyze_source(before).findings if f.code in LOOP_CODES])
     count_after = len([f for f in after.findings if f.code in LOOP_CODES])
     assert count_after <= count_before
+
+
+def blank_line_errors(text: str) -> int:
+    import pycodestyle
+
+    style = pycodestyle.StyleGuide(select=["E301", "E302", "E303", "E305", "E306"], quiet=True)
+    checker = pycodestyle.Checker(
+        filename="fixture.py",
+        lines=text.splitlines(keepends=True),
+        options=style.options,
+        report=style.init_report(),
+    )
+    return int(checker.check_all())
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fixed_code_is_laid_out_like_its_file(name: str) -> None:
+    """The new coroutine adds no blank-line complaints of pycodestyle (E30x)."""
+    before, _, outcome = run_case(name)
+    text: str = outcome.text  # type: ignore[attr-defined]
+    assert blank_line_errors(text) <= blank_line_errors(before)
