@@ -9,7 +9,8 @@ No combine (runner may): zero-argument ``super()``; a runner call inside a gener
                          expression; a ``global``/``nonlocal`` statement in the region;
                          a name whose exact semantics a coroutine cannot keep.
 Unsafe combine:          ``async_to_sync`` (asgiref decides threads and loops); calls of
-                         same-module functions that run their own loop; any call outside
+                         same-module functions, or nested functions in the region, that
+                         run their own loop (they would raise); any call outside
                          the plain list below; imports; synchronous ``with`` blocks; a
                          ``return`` between the calls (the rest of the function moves
                          into the coroutine); in Django modules, any statement other than
