@@ -97,7 +97,7 @@ def test_fixer_never_raises_nor_breaks_compilation(source: str) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 @given(source=hypothesmith.from_node())
 def test_fixer_never_raises_on_node_programs(source: str) -> None:
     spliced = splice(source)

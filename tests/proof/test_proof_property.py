@@ -251,3 +251,54 @@ def test_random_functions_keep_behaviour(case: Case) -> None:
             assert_one_loop_per_call(before, after, fixed)
 
     check()
+
+
+MODULE_INPUTS = "a, b = 0, 0  # inputs"
+
+
+@st.composite
+def module_programs(draw: st.DrawFn) -> str:
+    """The same statements as a module-level script: names are module globals."""
+    scope = Scope()
+    body = _block(draw, scope, 0, "", early_return=False)
+    while scope.runner_calls < 2:
+        target = draw(st.sampled_from(NAMES))
+        scope.runner_calls += 1
+        body.append(f"{target} = asyncio.run(fetch({_expr(draw, scope)}))")
+        _bind(scope, target)
+    return PRELUDE + EXTRA + "\n\n" + MODULE_INPUTS + "\n" + "\n".join(body) + "\n"
+
+
+@pytest.mark.parametrize("style", STYLES, ids=lambda s: s.id)
+def test_random_module_scripts_keep_behaviour(style: Style) -> None:
+    @settings(
+        max_examples=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(source=module_programs())
+    def check(source: str) -> None:
+        note(source)
+        fixed, outcome = fix_api(source, style)
+        note(fixed)
+        assert_compiles(fixed)
+        left = remaining_loop_findings(fixed)
+        if left:
+            assert style.style == "combine", f"{style.id} left {left}"
+            assert all(outcome.reasons), outcome
+            if fixed == source:
+                return
+        assert fixed.count(MODULE_INPUTS) == 1, "the inputs line moved"
+        for a, b in ARGUMENTS[1:4]:
+            inputs = f"a, b = {a}, {b}  # inputs"
+            original = source.replace(MODULE_INPUTS, inputs)
+            rewritten = fixed.replace(MODULE_INPUTS, inputs)
+            before = run_program(original, "program.py", ["log"])
+            after = run_program(rewritten, "program.py", ["log"])
+            assert_equivalent(before, after, rewritten)
+            if left:
+                assert_no_more_loops(before, after, rewritten)
+            else:
+                assert_one_loop_per_call(before, after, rewritten)
+
+    check()
