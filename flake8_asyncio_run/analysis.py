@@ -259,8 +259,15 @@ class _FileAnalysis:
         for record in flow.calls:
             call = self.runner_calls[id(record.node)]
             family = record.info.library_runner.family
-            if family in ("anyio", "trio"):
+            if family == "trio":
                 effect = "blocks the running event loop until it finishes"
+                advice = "await the async function directly"
+            elif family == "anyio":
+                # On the trio backend it blocks; on asyncio it fails before starting.
+                effect = (
+                    "blocks the running event loop until it finishes, or fails at once "
+                    'under asyncio ("Already running asyncio in this thread")'
+                )
                 advice = "await the async function directly"
             elif family == "custom":
                 effect = "starts a nested event loop, which raises or blocks the running one"

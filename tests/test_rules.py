@@ -316,6 +316,13 @@ def test_message_aro103_raises_for_asyncio_blocks_for_anyio_and_trio() -> None:
         assert message.startswith(f"{name} inside async function")
         assert "blocks the running event loop" in message
         assert "raises" not in message
+    # anyio on its default asyncio backend refuses to start instead; the message says so.
+    assert messages[(_line_of(path, "anyio.run(work, 1)"), "ARO103")] == (
+        "anyio.run() inside async function 'handler' blocks the running event loop until it "
+        'finishes, or fails at once under asyncio ("Already running asyncio in this thread"); '
+        "await the async function directly"
+    )
+    assert "fails at once" not in messages[(_line_of(path, "trio.run(work, 1)"), "ARO103")]
     message = messages[(_line_of(path, "async_to_sync(work)(1)"), "ARO103")]
     assert "You cannot use AsyncToSync in the same thread as an async event loop" in message
 
