@@ -318,8 +318,8 @@ def test_message_aro103_raises_for_asyncio_blocks_for_anyio_and_trio() -> None:
         assert "raises" not in message
     # anyio on its default asyncio backend refuses to start instead; the message says so.
     assert messages[(_line_of(path, "anyio.run(work, 1)"), "ARO103")] == (
-        "anyio.run() inside async function 'handler' blocks the running event loop until it "
-        'finishes, or fails at once under asyncio ("Already running asyncio in this thread"); '
+        "anyio.run() inside async function 'anyio_blocks' blocks the running event loop until "
+        'it finishes, or fails at once under asyncio ("Already running asyncio in this thread"); '
         "await the async function directly"
     )
     assert "fails at once" not in messages[(_line_of(path, "trio.run(work, 1)"), "ARO103")]
