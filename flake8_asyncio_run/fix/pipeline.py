@@ -56,6 +56,12 @@ def fix_text(
             break
         fixed = apply_edits(current, [edit for plan in chosen for edit in plan.edits])
         error = _compile_error(fixed, path)
+        if error is not None and len(chosen) > 1:
+            # Plans made on the same text can clash (one declares 'nonlocal i' for a
+            # binding only the other's region had): apply one, re-plan the rest.
+            chosen = chosen[:1]
+            fixed = apply_edits(current, list(chosen[0].edits))
+            error = _compile_error(fixed, path)
         if error is not None and _compile_error(current, path) is not None:
             # The file was already broken (``ast`` accepts what the compiler rejects,
             # such as a late ``from __future__`` import): not our doing, skip it.

@@ -470,6 +470,30 @@ SCENARIOS: list[Scenario] = [
         notes="blocking and I/O calls between the loops: combine may call this unsafe",
     ),
     Scenario(
+        "loops-sharing-a-name",
+        PRELUDE
+        + "\n\n"
+        + program(
+            """
+            def task(a, b):
+                if a > 0:
+                    for i in range(2):
+                        print("value", asyncio.run(fetch(i)))
+                else:
+                    for i in range(3):
+                        asyncio.run(fetch(b + i))
+                        x = 0
+                x = i
+                return (x, a)
+            """
+        ),
+        # Two ARO102 regions each bind i, which later code reads: fixed together, each
+        # coroutine declared 'nonlocal i' for a binding only the other region had
+        # (found by the property test; the result did not compile).
+        ["task(1, 0)", "task(-1, 5)"],
+        optional=frozenset({"combine"}),
+    ),
+    Scenario(
         "anyio",
         program(
             """
