@@ -12,7 +12,6 @@ import argparse
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from flake8_asyncio_run.checker import FileResult
 from flake8_asyncio_run.cli import (
@@ -22,13 +21,14 @@ from flake8_asyncio_run.cli import (
     collect_paths,
     settings_from_args,
 )
-from flake8_asyncio_run.config import Settings, requires_python_target
+from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.discovery import is_excluded
 from flake8_asyncio_run.fix.diff import unified_diff
 from flake8_asyncio_run.fix.model import FixOutcome, StyleOption
-from flake8_asyncio_run.fix.pipeline import fix_text, parse_target, running_target
+from flake8_asyncio_run.fix.pipeline import fix_text
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
 from flake8_asyncio_run.sourcefile import SourceText, decode_source, write_atomically
+from flake8_asyncio_run.targets import TargetResolver
 
 
 @dataclass
@@ -39,24 +39,14 @@ class _Run:
     errors: list[str] = field(default_factory=list)
     diffs: list[str] = field(default_factory=list)
     results: list[FileResult] = field(default_factory=list)
-    _targets: dict[Path, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def style(self) -> StyleOption:
         style: StyleOption = self.args.style
         return style
 
-    def target_for(self, path: str) -> tuple[int, int]:
-        """--target-version, else the config's, else the nearest requires-python, else
-        the running interpreter."""
-        explicit = parse_target(self.settings.target_version)
-        if explicit is not None:
-            return explicit
-        directory = Path(path).resolve().parent if path != "-" else Path.cwd()
-        if directory not in self._targets:
-            found = parse_target(requires_python_target(directory))
-            self._targets[directory] = found or running_target()
-        return self._targets[directory]
+    def __post_init__(self) -> None:
+        self.target_for = TargetResolver(self.settings)
 
     def fix(self, source: SourceText, path: str) -> FixOutcome:
         outcome = fix_text(

@@ -5,27 +5,15 @@ text changes nothing."""
 
 from __future__ import annotations
 
-import sys
-
 from flake8_asyncio_run.checker import FileResult, check_source
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding
 from flake8_asyncio_run.fix.edits import apply_edits, compatible_plans
 from flake8_asyncio_run.fix.model import FixOutcome, FixPlan
 from flake8_asyncio_run.fix.planner import checked_style, plan_fixes
+from flake8_asyncio_run.targets import parse_target, running_target
 
 MAX_PASSES = 10
-
-
-def parse_target(value: str | None) -> tuple[int, int] | None:
-    """``py311`` -> (3, 11)."""
-    if not value or not value.startswith("py3") or not value[3:].isdigit():
-        return None
-    return (3, int(value[3:]))
-
-
-def running_target() -> tuple[int, int]:
-    return (sys.version_info[0], sys.version_info[1])
 
 
 def fix_text(

@@ -22,7 +22,7 @@ from flake8_asyncio_run.fix.safety import uses_django
 TITLES = {
     "combine": "Combine event loops into one coroutine",
     "runner": "Run the calls on one asyncio.Runner",
-    "await": "Await instead of starting an event loop",
+    "await": "Replace {call} with await",
     None: "No automatic fix",
 }
 NO_FIX = {
@@ -178,12 +178,14 @@ def _plan_await(ctx: FileContext, finding: Finding) -> FixPlan:
         edits.append(edit)
         unsafe = unsafe or reason
     hint = "use --unsafe-fixes" if unsafe else None
+    # Name the call the user sees: "Replace asyncio.run() with await".
+    called = finding.calls[0].display.split(" (")[0] if finding.calls else "the runner call"
     return FixPlan(
         findings,
         "unsafe" if unsafe else "safe",
         "await",
         unsafe,
-        TITLES["await"],
+        TITLES["await"].format(call=called),
         tuple(edits),
         hint,
     )

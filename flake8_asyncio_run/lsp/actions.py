@@ -43,10 +43,6 @@ def _edits(edits: Iterable[EditLike]) -> tuple[tuple[Span, str], ...]:
 
 def _title(plan: PlanLike) -> str:
     title = plan.title
-    calls = plan.findings[0].calls if plan.findings else ()
-    if plan.style == "await" and calls:
-        # Name the call the editor shows: "Replace asyncio.run() with await".
-        title = f"Replace {calls[0].display.split(' (')[0]} with await"
     if plan.applicability == "unsafe":
         title += f" (unsafe: {plan.reason})" if plan.reason else " (unsafe)"
     return title

@@ -28,10 +28,11 @@ from flake8_asyncio_run.discovery import is_excluded
 from flake8_asyncio_run.findings import Finding, Span
 from flake8_asyncio_run.lsp.actions import FIXABLE, Offer, offers, overlaps, styles_for
 from flake8_asyncio_run.lsp.encoding import from_client, to_client
-from flake8_asyncio_run.output.report import PlanLike, line_starts, plan_file, resolve_target
+from flake8_asyncio_run.output.report import PlanLike, line_starts, plan_file
 from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.rules import RULES
 from flake8_asyncio_run.selection import SYNTAX_ERROR
+from flake8_asyncio_run.targets import resolve_target
 
 logger = logging.getLogger(__name__)
 

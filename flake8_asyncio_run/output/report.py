@@ -12,16 +12,16 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal, Protocol
 
 from flake8_asyncio_run.analysis import Analysis, analyze_tree
 from flake8_asyncio_run.checker import FileResult
-from flake8_asyncio_run.config import Settings, requires_python_target
+from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, Span
 from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.rules import RULES
 from flake8_asyncio_run.selection import SYNTAX_ERROR
+from flake8_asyncio_run.targets import TargetResolver
 
 Applicability = Literal["safe", "unsafe", "none"]
 
@@ -147,23 +147,6 @@ def line_starts(text: str) -> list[int]:
     return starts
 
 
-def parse_target(value: str | None) -> tuple[int, int] | None:
-    """``py311`` -> ``(3, 11)``."""
-    if not value or not value.startswith("py3") or not value[3:].isdigit():
-        return None
-    return (3, int(value[3:]))
-
-
-def resolve_target(settings: Settings | None, start: Path | None = None) -> tuple[int, int]:
-    """The fix target, as ``fix`` chooses it: config, else requires-python, else us."""
-    target = parse_target(settings.target_version if settings else None)
-    if target is None:
-        target = parse_target(requires_python_target(start or Path.cwd()))
-    if target is None:
-        target = (sys.version_info[0], sys.version_info[1])
-    return target
-
-
 def plan_file(
     result: FileResult, settings: Settings | None, target: tuple[int, int], style: str = "auto"
 ) -> list[PlanLike]:
@@ -192,19 +175,6 @@ def _reanalyse(text: str, path: str, settings: Settings | None) -> Analysis:
 TargetFor = Callable[[str], tuple[int, int]]
 
 
-def target_resolver(settings: Settings | None) -> TargetFor:
-    """``fix``'s rule: the setting, else the requires-python nearest the file, else us."""
-    cache: dict[Path, tuple[int, int]] = {}
-
-    def target_for(path: str) -> tuple[int, int]:
-        directory = Path(path).resolve().parent if path != "-" else Path.cwd()
-        if directory not in cache:
-            cache[directory] = resolve_target(settings, directory)
-        return cache[directory]
-
-    return target_for
-
-
 def build_report(
     results: Sequence[FileResult],
     plans: Mapping[str, Sequence[PlanLike]] | None = None,
@@ -218,7 +188,7 @@ def build_report(
     """Sort and relativise ``results``; attach fixes from ``plans`` (by the result's
     path), or, when ``plans`` is None and ``with_fixes``, from the fixer's plans made
     with ``style`` and ``target_for(path)`` on each file's original text."""
-    resolve = target_for or target_resolver(settings)
+    resolve = target_for or TargetResolver(settings)
     files: list[FileReport] = []
     errors: list[tuple[str, str]] = []
     next_id = 1

@@ -54,9 +54,7 @@ def test_plan_fields() -> None:
     assert unsafe.reason == "'return' between the calls"
     assert unsafe.title == "Combine event loops into one coroutine"
     assert unsafe.hint == "use --unsafe-fixes or --target-version py311"
-    assert (
-        await_plan.reason is None and await_plan.title == "Await instead of starting an event loop"
-    )
+    assert await_plan.reason is None and await_plan.title == "Replace asyncio.run() with await"
     assert none.edits == () and none.title == "No automatic fix"
     assert all(isinstance(e, TextEdit) and isinstance(e.span, Span) for p in plans for e in p.edits)
 

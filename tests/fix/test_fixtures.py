@@ -25,7 +25,7 @@ from flake8_asyncio_run.checker import check_source
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.fix import fix_text, plan_fixes
 from flake8_asyncio_run.fix.diff import unified_diff
-from flake8_asyncio_run.fix.pipeline import parse_target
+from flake8_asyncio_run.targets import parse_target
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "fix"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.before"))

@@ -74,7 +74,14 @@ def test_offers_dedupe_prefer_and_label() -> None:
         Plan((a, b), "unsafe", "combine", "'return' between the calls", "Combine", edit),
         Plan((a, b), "safe", "runner", None, "Runner", (Edit(Span(3, 0, 4, 20), "runner"),)),
         Plan((a, b), "safe", "runner", None, "Runner again", (Edit(Span(3, 0, 4, 20), "runner"),)),
-        Plan((c,), "safe", "await", None, "Await", (Edit(c.span, "await x"),)),
+        Plan(
+            (c,),
+            "safe",
+            "await",
+            None,
+            "Replace anyio.run() with await",
+            (Edit(c.span, "await x"),),
+        ),
         Plan((c,), "none", None, "why", "No fix", ()),
     ]
     found = offers(plans, [b])
