@@ -29,11 +29,9 @@ from flake8_asyncio_run.fix.names import (
 from flake8_asyncio_run.fix.prepare import Prepared, prepare
 from flake8_asyncio_run.fix.rewrite import (
     RegionRewriter,
-    attached_comments,
-    region_span,
+    layout_region,
     render_block,
     rewrite_statements,
-    with_leading,
 )
 from flake8_asyncio_run.fix.safety import combine_hazard, no_combine_reason
 from flake8_asyncio_run.fix.walk import children
@@ -299,18 +297,15 @@ def _edits(
 ) -> tuple[TextEdit, ...]:
     module = ctx.module
     nl = module.default_newline
-    statements = list(prepared.statements)
-    span, no_newline, first_line = region_span(ctx, statements)
-    indent = ctx.lines.indentation(first_line)
-    inner = indent + module.default_indent
-    statements[0] = with_leading(statements[0], attached_comments(statements[0]))
+    layout = layout_region(ctx, prepared.statements)
+    span, indent, inner = layout.span, layout.indent, layout.inner
     scope_name = "main" if isinstance(prepared.scope, cst.Module) else prepared.scope.name.value
     coroutine = ctx.fresh(f"_{scope_name.lstrip('_')}_async")
     stripped = frozenset(
         n for n in names.globals + names.nonlocals if n in prepared.facts.annotations
     )
     rewriter = RegionRewriter(module, prepared.own, "await", strip=stripped)
-    body = render_block(ctx, rewrite_statements(statements, rewriter), inner)
+    body = render_block(ctx, rewrite_statements(layout.statements, rewriter), inner)
 
     top_level = isinstance(prepared.scope, cst.Module) and not indent
     if names.declared:
@@ -343,6 +338,6 @@ def _edits(
     else:
         parts.append(f"{indent}{call}{nl}")
     text = "".join(parts)
-    if no_newline:
+    if layout.no_newline:
         text = text[: -len(nl)]
     return (TextEdit(span, text),)

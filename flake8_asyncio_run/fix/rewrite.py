@@ -4,6 +4,7 @@ text is cut out of the file (whole lines, with the comment block just above it).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import libcst as cst
@@ -109,6 +110,31 @@ def region_span(
     end = ctx.located.position(statements[-1]).end.line
     span, no_newline = ctx.lines.whole_lines(start, end)
     return span, no_newline, first_line
+
+
+@dataclass(frozen=True)
+class RegionLayout:
+    """Where a region's replacement goes and how it is indented (both styles)."""
+
+    span: Span  # whole lines, comments attached above the first statement included
+    no_newline: bool  # the region ends the file without a final newline
+    indent: str  # the region's own indentation
+    inner: str  # one level deeper, for the new block's body
+    #: The region's statements, the first carrying its attached comments.
+    statements: tuple[cst.BaseStatement, ...]
+
+
+def layout_region(ctx: FileContext, statements: Sequence[cst.BaseStatement]) -> RegionLayout:
+    span, no_newline, first_line = region_span(ctx, statements)
+    indent = ctx.lines.indentation(first_line)
+    first = with_leading(statements[0], attached_comments(statements[0]))
+    return RegionLayout(
+        span,
+        no_newline,
+        indent,
+        indent + ctx.module.default_indent,
+        (first, *statements[1:]),
+    )
 
 
 def render_block(ctx: FileContext, statements: Sequence[cst.BaseStatement], indent: str) -> str:

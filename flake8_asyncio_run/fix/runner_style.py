@@ -16,11 +16,9 @@ from flake8_asyncio_run.fix.model import TextEdit
 from flake8_asyncio_run.fix.prepare import Prepared
 from flake8_asyncio_run.fix.rewrite import (
     RegionRewriter,
-    attached_comments,
-    region_span,
+    layout_region,
     render_block,
     rewrite_statements,
-    with_leading,
 )
 from flake8_asyncio_run.fix.walk import children
 
@@ -40,22 +38,18 @@ def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
     reference, import_edit = found
     module = ctx.module
     nl = module.default_newline
-    statements = list(prepared.statements)
-    span, no_newline, first_line = region_span(ctx, statements)
-    indent = ctx.lines.indentation(first_line)
-    inner = indent + module.default_indent
-    statements[0] = with_leading(statements[0], attached_comments(statements[0]))
+    layout = layout_region(ctx, prepared.statements)
     runner = ctx.fresh("runner")
     rewriter = RegionRewriter(module, prepared.own, "runner", runner_name=runner)
-    body = render_block(ctx, rewrite_statements(statements, rewriter), inner)
+    body = render_block(ctx, rewrite_statements(layout.statements, rewriter), layout.inner)
     keywords = ", ".join(
         ctx.code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip()
         for arg in prepared.first.keyword_nodes
     )
-    text = f"{indent}with {reference}.Runner({keywords}) as {runner}:{nl}{body}"
-    if no_newline:
+    text = f"{layout.indent}with {reference}.Runner({keywords}) as {runner}:{nl}{body}"
+    if layout.no_newline:
         text = text[: -len(nl)]
-    edits = [TextEdit(span, text)]
+    edits = [TextEdit(layout.span, text)]
     if import_edit is not None:
         edits.insert(0, import_edit)
     return Assessment("safe", None, tuple(edits))
