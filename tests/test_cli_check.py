@@ -564,3 +564,25 @@ def test_python_dash_m_is_the_same_command(tmp_path: Path) -> None:
         module.stdout,
         module.stderr,
     )
+
+
+def test_a_closed_pipe_ends_the_run_quietly(tmp_path: Path) -> None:
+    """``check ... | head -1``: no traceback when the reader stops early."""
+    for index in range(40):
+        (tmp_path / f"task_{index}.py").write_text(
+            "import asyncio\n\n\ndef task():\n"
+            + "".join(f"    asyncio.run(step({n}))\n" for n in range(30)),
+            encoding="utf-8",
+        )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flake8_asyncio_run", "check", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()  # the reader goes away after one line
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 1
+    assert b"ARO101" in first
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
