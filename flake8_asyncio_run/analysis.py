@@ -19,6 +19,7 @@ from flake8_asyncio_run.resolution import (
     ScopeBuilder,
     WrapperInfo,
     iter_own_nodes,
+    iter_target_names,
 )
 
 
@@ -344,8 +345,6 @@ def _assignments(
     node: ast.AST, only: set[str] | None, scope: Scope
 ) -> Iterator[tuple[ast.AST, ast.AST, set[str], Scope]]:
     """(statement, value, global names it binds, scope) for assignments of interest."""
-    from flake8_asyncio_run.resolution import iter_target_names
-
     if isinstance(node, ast.Assign):
         targets: list[ast.AST] = list(node.targets)
         value: ast.AST | None = node.value

@@ -7,14 +7,13 @@ text or github format never loads libcst.
 
 from __future__ import annotations
 
-import ast
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from flake8_asyncio_run.analysis import Analysis, analyze_tree
+from flake8_asyncio_run.analysis import analyze_source
 from flake8_asyncio_run.checker import FileResult
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, Span
@@ -157,18 +156,15 @@ def plan_file(
     analysis = result.analysis
     if analysis is None or not analysis.findings:
         # Parallel checking drops the analysis to keep results small: analyse again.
-        analysis = _reanalyse(result.source.text, result.path, settings)
+        analysis = analyze_source(
+            result.source.text, result.path, settings.analysis if settings else None
+        )
     from flake8_asyncio_run.fix import plan_fixes
 
     plans: list[PlanLike] = list(
         plan_fixes(result.source.text, analysis, fixable, style=style, target=target)
     )
     return plans
-
-
-def _reanalyse(text: str, path: str, settings: Settings | None) -> Analysis:
-    tree = ast.parse(text, path)
-    return analyze_tree(tree, split_lines(text), settings.analysis if settings else None)
 
 
 #: The target version for a file's fixes, by its path (``fix`` passes its own).
