@@ -86,7 +86,8 @@ class _FileAnalysis:
     def __init__(self, tree: ast.Module, lines: list[str], options: AnalysisOptions) -> None:
         self.tree = tree
         self.columns = ColumnMap(lines)
-        self.builder = ScopeBuilder(tree)
+        text = "".join(lines)
+        self.builder = ScopeBuilder(tree, "global" in text or "nonlocal" in text)
         self.resolver = Resolver(self.builder, options.runners, options.factories)
         self.findings: list[Finding] = []
         self.runner_calls: dict[int, RunnerCall] = {}
@@ -102,6 +103,12 @@ class _FileAnalysis:
         kind, display = found
         wrapper = self.resolver.wrapper(call.func, scope) if kind.form == "wrapper" else None
         return _Resolved(kind, display, wrapper)
+
+    def runs_loops(self, scope: Scope) -> bool:
+        """Whether any call of the scope starts an event loop.  Scopes without one can
+        report nothing, so the path-sensitive count (the costly part) skips them."""
+        calls = self.builder.calls_by_owner.get(id(scope), ())
+        return any(self.classify(call) is not None for call in calls)
 
     def observe(self, call: ast.Call) -> str | None:
         scope = self.builder.scope_of_call.get(id(call))
@@ -127,6 +134,8 @@ class _FileAnalysis:
             changed = False
             for name, node in candidates.items():
                 if name in self.resolver.wrappers:
+                    continue
+                if not self.runs_loops(self.builder.scope_of[id(node)]):
                     continue
                 flow = self.count(node.body)  # type: ignore[attr-defined]
                 if not flow.calls or not flow.least_at_exit:
@@ -170,7 +179,7 @@ class _FileAnalysis:
         self.find_wrappers()
         loop_starters: list[Scope] = []
         for scope in _walk_scopes(self.builder.module):
-            if scope.kind == "comprehension":
+            if scope.kind == "comprehension" or not self.runs_loops(scope):
                 continue
             flow = self.count(_scope_body(scope))
             for record in flow.calls:

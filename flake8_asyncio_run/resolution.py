@@ -159,11 +159,17 @@ def iter_target_names(target: ast.AST) -> Iterator[str]:
 class ScopeBuilder(ast.NodeVisitor):
     """One pass that builds every scope's binding table and maps nodes to scopes."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, declarations: bool = True) -> None:
+        """``declarations=False``: the caller knows the source has no ``global`` or
+        ``nonlocal`` statement, so function bodies need no scan for them first."""
+        self._declarations = declarations
         self.module = Scope("module", tree, None, "<module>")
         self.scope_of: dict[int, Scope] = {id(tree): self.module}
         #: id(ast.Call) -> the scope its names are looked up in.
         self.scope_of_call: dict[int, Scope] = {}
+        #: id(Scope) -> the calls its statements evaluate (a comprehension's calls count
+        #: for the scope around it), so that scopes without runner calls can be skipped.
+        self.calls_by_owner: dict[int, list[ast.Call]] = {}
         self._current = self.module
         self._qualname: list[str] = []
         for statement in tree.body:
@@ -174,7 +180,7 @@ class ScopeBuilder(ast.NodeVisitor):
         scope = Scope(kind, node, self._current, name)
         self._current.children.append(scope)
         self.scope_of[id(node)] = scope
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if self._declarations and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # Declarations must be known before the bindings they redirect.
             for statement in iter_own_nodes(node.body):
                 if isinstance(statement, ast.Global):
@@ -263,6 +269,8 @@ class ScopeBuilder(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         self.scope_of_call[id(node)] = self._current
+        owner = self._current.function_scope()
+        self.calls_by_owner.setdefault(id(owner), []).append(node)
         self.generic_visit(node)
 
     # Binding statements --------------------------------------------------------------
