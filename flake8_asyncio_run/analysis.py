@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from flake8_asyncio_run.findings import Finding, RunnerCall, ScopeRef, Span
 from flake8_asyncio_run.flow import CallRecord, PathCounter, ScopeFlow
+from flake8_asyncio_run.identifiers import identifiers
 from flake8_asyncio_run.options import AnalysisOptions
-from flake8_asyncio_run.positions import ColumnMap, split_lines
+from flake8_asyncio_run.positions import ColumnMap, split_lines, statement_lines
 from flake8_asyncio_run.prefilter import might_run_event_loops
 from flake8_asyncio_run.resolution import (
     Resolver,
@@ -28,6 +29,11 @@ class Analysis:
     findings: tuple[Finding, ...]
     #: Every runner call in the file, reported or not, for the fixer to rewrite.
     runner_calls: tuple[RunnerCall, ...]
+    #: For the fixer, when there are runner calls: the first line of each top-level
+    #: statement (a decorated definition's first decorator), to find statements by
+    #: line, and every identifier in the file, so that new names clash with none.
+    statement_lines: tuple[int, ...] = ()
+    identifiers: frozenset[str] = frozenset()
 
 
 EMPTY = Analysis((), ())
@@ -194,7 +200,14 @@ class _FileAnalysis:
             self._report_loop_bound_globals(loop_starters[0])
         findings = _one_per_line(self.findings)
         calls = sorted(self.runner_calls.values(), key=lambda c: c.span)
-        return Analysis(tuple(findings), tuple(calls))
+        if not calls:
+            return Analysis(tuple(findings), ())
+        return Analysis(
+            tuple(findings),
+            tuple(calls),
+            statement_lines(self.tree),
+            identifiers(self.tree),
+        )
 
     def _runner_call(self, record: CallRecord[_Resolved]) -> RunnerCall:
         resolved = record.info

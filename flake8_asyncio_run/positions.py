@@ -16,6 +16,16 @@ def split_lines(source: str) -> list[str]:
     return _LINE_BREAK.split(source)
 
 
+def statement_lines(tree: ast.Module) -> tuple[int, ...]:
+    """The first line of each top-level statement (a decorated definition's first
+    decorator): where each one's text starts, for tools that take a file apart."""
+    lines = []
+    for statement in tree.body:
+        decorators: list[ast.expr] = getattr(statement, "decorator_list", [])
+        lines.append(min([statement.lineno, *(d.lineno for d in decorators)]))
+    return tuple(lines)
+
+
 class ColumnMap:
     """Byte offset -> code-point offset, per line, computed only for lines asked about."""
 

@@ -3,6 +3,7 @@ ends, and the same 1-based column through flake8 and ``check``."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from flake8_asyncio_run.analysis import analyze_source
 from flake8_asyncio_run.findings import Span
+from flake8_asyncio_run.positions import statement_lines
 
 SOURCE = """\
 import asyncio
@@ -123,3 +125,19 @@ def test_latin1_file_through_check(tmp_path: Path) -> None:
         check=False,
     )
     assert f"{path}:4:11: ARO101 " in check.stdout
+
+
+def test_statement_lines_start_at_the_first_decorator() -> None:
+    source = (
+        "import asyncio; x = 1\n"
+        "\n"
+        "@first\n"
+        "# a comment\n"
+        "@second(\n"
+        "    1,\n"
+        ")\n"
+        "def f():\n"
+        "    pass\n"
+        "class C: pass\n"
+    )
+    assert statement_lines(ast.parse(source)) == (1, 1, 3, 10)

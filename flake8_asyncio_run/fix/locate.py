@@ -3,18 +3,22 @@
 One pass over the tree records, for every runner call the analysis found, its node,
 the chain of statements (block, index) that hold it, the scopes around it, and whether
 its value is used as a primary (``run(x).attr``), which decides parentheses later.
+The pass enters only the top-level statements whose lines hold a runner call, and only
+those get positions: most of a file is never walked or measured.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import CodeRange
 
+from flake8_asyncio_run.analysis import Analysis
 from flake8_asyncio_run.findings import RunnerCall, Span
-from flake8_asyncio_run.fix.positions import Positions
+from flake8_asyncio_run.fix.positions import Positions, first_lines
 from flake8_asyncio_run.fix.walk import children
 
 #: A block of statements: the module or an indented block.
@@ -53,26 +57,32 @@ class Located:
     sites: dict[Span, CallSite]
     #: The names of functions (any depth, methods too) that contain a runner call.
     loop_functions: frozenset[str]
-    #: Every identifier in the file.
+    #: Every identifier in the file (from the analysis).
     names: frozenset[str]
 
     def position(self, node: cst.CSTNode) -> CodeRange:
         return self.positions[node]
 
 
-def locate(text: str, calls: Iterable[RunnerCall]) -> Located:
-    """Parse ``text`` with libcst and find ``calls``.  Raises ``libcst.ParserSyntaxError``."""
+def locate(text: str, analysis: Analysis) -> Located:
+    """Parse ``text`` with libcst and find the analysis's runner calls.  Raises
+    ``libcst.ParserSyntaxError``."""
     module = cst.parse_module(text)
-    positions = Positions(module, text)
-    locator = _Locator(positions, {c.span: c for c in calls})
-    locator.walk(module, None)
+    lines = first_lines(module, analysis.statement_lines)
+    positions = Positions(module, text, lines)
+    locator = _Locator(positions, {c.span: c for c in analysis.runner_calls})
+    if lines is None:
+        locator.walk(module, None)
+    else:
+        locator.walk_statements(module, _holding(lines, analysis.runner_calls))
     return Located(
-        module,
-        positions,
-        locator.sites,
-        frozenset(locator.loop_functions),
-        frozenset(locator.names),
+        module, positions, locator.sites, frozenset(locator.loop_functions), analysis.identifiers
     )
+
+
+def _holding(lines: list[int], calls: Sequence[RunnerCall]) -> list[int]:
+    """Indices of the top-level statements whose lines hold a call."""
+    return sorted({bisect_right(lines, call.span.line) - 1 for call in calls} - {-1})
 
 
 class _Locator:
@@ -83,14 +93,22 @@ class _Locator:
         self.wanted = wanted
         self.sites: dict[Span, CallSite] = {}
         self.loop_functions: set[str] = set()
-        self.names: set[str] = set()
         self._chain: list[Link] = []
         self._scopes: list[cst.CSTNode] = []
+
+    def walk_statements(self, module: cst.Module, indices: list[int]) -> None:
+        self._scopes.append(module)
+        for index in indices:
+            statement = module.body[index]
+            self.positions.measure(statement)
+            self._chain.append(Link(module, index, statement))
+            self.walk(statement, module)
+            self._chain.pop()
+        self._scopes.pop()
 
     def walk(self, node: cst.CSTNode, parent: cst.CSTNode | None) -> None:
         kind = type(node)
         if kind is cst.Name:
-            self.names.add(node.value)  # type: ignore[attr-defined]
             return
         if kind is cst.Call and self.wanted:
             self._visit_call(node, parent)  # type: ignore[arg-type]

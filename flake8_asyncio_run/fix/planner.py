@@ -54,7 +54,7 @@ def plan_fixes(
             plans.append(_none((finding,), reason))
     if fixable:
         try:
-            located = locate(text, analysis.runner_calls)
+            located = locate(text, analysis)
         except cst.ParserSyntaxError:
             plans.extend(_none((f,), "libcst cannot parse this file") for f in fixable)
             return _ordered(plans)
