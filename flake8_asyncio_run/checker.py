@@ -56,6 +56,15 @@ def check_source(text: str, path: str, settings: Settings) -> FileResult:
     return _finish(path, SourceText(text, "utf-8"), settings)
 
 
+def check_parsed(text: str, tree: ast.Module, path: str, settings: Settings) -> FileResult:
+    """``check_source`` for text whose tree the caller already has (the fixer parses
+    its result once, to compile it and to analyse it)."""
+    source = SourceText(text, "utf-8")
+    if not might_run_event_loops(text, settings.analysis):
+        return FileResult(path, analysis=EMPTY, source=source)
+    return _analysed(path, source, tree, settings)
+
+
 def check_bytes(data: bytes, path: str, settings: Settings) -> FileResult:
     if not might_run_event_loops_bytes(data, settings.analysis):
         return FileResult(path, analysis=EMPTY)
@@ -85,6 +94,10 @@ def _finish(path: str, source: SourceText, settings: Settings) -> FileResult:
         # deep, null bytes): report it like any syntax error, never a traceback.
         syntax = error if isinstance(error, SyntaxError) else SyntaxError(str(error))
         return FileResult(path, [syntax_error_finding(syntax)], source=source)
+    return _analysed(path, source, tree, settings)
+
+
+def _analysed(path: str, source: SourceText, tree: ast.Module, settings: Settings) -> FileResult:
     analysis = analyze_tree(tree, split_lines(source.text), settings.analysis)
     return FileResult(
         path, select_findings(analysis, source.text, path, settings), analysis, source

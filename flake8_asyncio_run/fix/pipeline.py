@@ -5,7 +5,9 @@ text changes nothing."""
 
 from __future__ import annotations
 
-from flake8_asyncio_run.checker import FileResult, check_source
+import ast
+
+from flake8_asyncio_run.checker import FileResult, check_parsed, check_source
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding
 from flake8_asyncio_run.fix.edits import apply_edits, compatible_plans
@@ -43,25 +45,22 @@ def fix_text(
         if not chosen:
             break
         fixed = apply_edits(current, [edit for plan in chosen for edit in plan.edits])
-        error = _compile_error(fixed, path)
-        if error is not None and len(chosen) > 1:
+        checked = _recheck(fixed, path, settings)
+        if isinstance(checked, str) and len(chosen) > 1:
             # Plans made on the same text can clash (one declares 'nonlocal i' for a
             # binding only the other's region had): apply one, re-plan the rest.
             chosen = chosen[:1]
             fixed = apply_edits(current, list(chosen[0].edits))
-            error = _compile_error(fixed, path)
-        if error is not None and _compile_error(current, path) is not None:
-            # The file was already broken (``ast`` accepts what the compiler rejects,
-            # such as a late ``from __future__`` import): not our doing, skip it.
-            reason = _compile_error(current, path) or ""
-            message = reason.replace("the fixed code does not compile", "SyntaxError")
-            return _unchanged(path, text, initial, "syntax error", syntax_error=message)
-        checked = check_source(fixed, path, settings) if error is None else None
-        if error is None and checked is not None and checked.syntax_error:
-            error = "the fixed code does not parse"
-        if error is not None or checked is None:
+            checked = _recheck(fixed, path, settings)
+        if isinstance(checked, str):
+            broken = _compile_error(current, path)
+            if broken is not None:
+                # The file was already broken (``ast`` accepts what the compiler rejects,
+                # such as a late ``from __future__`` import): not our doing, skip it.
+                message = broken.replace("the fixed code does not compile", "SyntaxError")
+                return _unchanged(path, text, initial, "syntax error", syntax_error=message)
             # Never write code that does not compile: report and keep the original.
-            return _unchanged(path, text, initial, "internal error", internal_error=error)
+            return _unchanged(path, text, initial, "internal error", internal_error=checked)
         applied.extend(chosen)
         current = fixed
         result = checked
@@ -99,6 +98,17 @@ def _compile_error(text: str, path: str) -> str | None:
     except (SyntaxError, ValueError) as error:
         return f"the fixed code does not compile: {error}"
     return None
+
+
+def _recheck(fixed: str, path: str, settings: Settings) -> FileResult | str:
+    """The fixed text's findings, or why it does not compile.  One parse serves both:
+    compiling the tree runs the compiler's own checks (scopes, ``nonlocal``...)."""
+    try:
+        tree = ast.parse(fixed, path)
+        compile(tree, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        return f"the fixed code does not compile: {error}"
+    return check_parsed(fixed, tree, path, settings)
 
 
 def _explain(

@@ -216,6 +216,20 @@ def test_internal_error_writes_nothing_and_exits_2(
     assert path.read_text() == TWO_CALLS
 
 
+def test_code_the_parser_accepts_but_the_compiler_rejects_is_caught(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fixer parses its result once and compiles that tree: the compiler's own checks
+    # ('return' outside a function, a bad nonlocal) must still stop the write.
+    path = write(tmp_path, "a.py", TWO_CALLS)
+    assert "return" not in TWO_CALLS.split("def ")[0]
+    monkeypatch.setattr(pipeline, "apply_edits", lambda text, edits: text + "\nreturn 1\n")
+    code, out, err = run(capsys, str(path))
+    assert (code, out) == (2, "")
+    assert "the fixed code does not compile: 'return' outside function" in err
+    assert path.read_text() == TWO_CALLS
+
+
 def test_noqa_is_honoured(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = TWO_CALLS.replace("parse(raw))", "parse(raw))  # noqa: ARO101")
     path = write(tmp_path, "a.py", text)
