@@ -107,7 +107,8 @@ def _analysed(path: str, source: SourceText, tree: ast.Module, settings: Setting
 def select_findings(analysis: Analysis, text: str, path: str, settings: Settings) -> list[Finding]:
     codes = settings.selection.codes_for(path)
     kept = [f for f in analysis.findings if f.code in codes]
-    return sorted(remove_suppressed(text, kept), key=Finding.sort_key)
+    suppressed = remove_suppressed(text, kept, analysis.statement_lines)
+    return sorted(suppressed, key=Finding.sort_key)
 
 
 def check_files(

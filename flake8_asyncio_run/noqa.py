@@ -6,10 +6,10 @@ ends, and ``# noqa: ARO1`` matches codes by prefix, as in flake8.
 
 from __future__ import annotations
 
-import io
 import re
 import tokenize
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
 
 from flake8_asyncio_run.findings import Finding
 
@@ -18,6 +18,8 @@ _INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", 
 #: follows it (flake8 has no file-level code list).
 _FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.I)
 _SEPARATOR = re.compile(r"[,\s]")
+#: Lines with their terminators, split where ``ast`` splits them (not at form feeds).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 def _split_codes(text: str) -> tuple[str, ...]:
@@ -29,22 +31,27 @@ def file_is_disabled(lines: list[str]) -> bool:
     return any(_FILE.match(line) is not None for line in lines)
 
 
-def _logical_line_text(source: str, lines: list[str]) -> dict[int, str]:
+def _logical_line_text(lines: list[str], first: int, last: int) -> dict[int, str] | None:
+    """Line number -> the text of its logical line, for lines ``first..last``, which
+    start a logical line (a top-level statement) and end one.  None if they do not
+    tokenize."""
+    chunk = lines[first - 1 : last]
     mapping: dict[int, str] = {}
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return {number: text for number, text in enumerate(lines, start=1)}
-    low, high = len(lines) + 2, -1
+        tokens = list(tokenize.generate_tokens(iter(chunk).__next__))
+    except (tokenize.TokenError, SyntaxError, IndentationError, StopIteration):
+        return None
+    shift = first - 1
+    low, high = len(chunk) + 2, -1
     for token in tokens:
         if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
             continue
         low, high = min(low, token.start[0]), max(high, token.end[0])
         if token.type in (tokenize.NL, tokenize.NEWLINE):
-            joined = "".join(lines[low - 1 : high])
+            joined = "".join(chunk[low - 1 : high])
             for number in range(low, high + 1):
-                mapping[number] = joined
-            low, high = len(lines) + 2, -1
+                mapping[number + shift] = joined
+            low, high = len(chunk) + 2, -1
     return mapping
 
 
@@ -61,13 +68,43 @@ def is_suppressed(code: str, text: str | None) -> bool:
     return code in listed or code.startswith(listed)
 
 
-def remove_suppressed(source: str, findings: Iterable[Finding]) -> list[Finding]:
-    """The findings that no ``# noqa`` comment (nor ``# flake8: noqa``) suppresses."""
+def remove_suppressed(
+    source: str, findings: Iterable[Finding], statement_lines: Sequence[int] = ()
+) -> list[Finding]:
+    """The findings that no ``# noqa`` comment (nor ``# flake8: noqa``) suppresses.
+
+    ``statement_lines`` (the first line of each top-level statement, from the analysis)
+    lets this tokenize only the statements that hold both a finding and a ``noqa``,
+    instead of the whole file: ``fix`` runs this twice per file it fixes.
+    """
     findings = list(findings)
     if not findings or "noqa" not in source.lower():
         return findings
-    lines = source.splitlines(keepends=True)
+    lines = _LINE.findall(source)  # numbered as ``ast`` numbers them
     if file_is_disabled(lines):
         return []
-    texts = _logical_line_text(source, lines)
-    return [f for f in findings if not is_suppressed(f.code, texts.get(f.span.line))]
+    marked = [number for number, line in enumerate(lines, start=1) if "noqa" in line.lower()]
+    starts = sorted({1, *statement_lines})
+    texts: dict[int, str] = {}
+    tokenized: set[int] = set()
+    kept = []
+    for finding in findings:
+        line = finding.span.line
+        index = bisect_right(starts, line) - 1
+        first = starts[index]
+        last = starts[index + 1] - 1 if index + 1 < len(starts) else len(lines)
+        if first not in tokenized:
+            tokenized.add(first)
+            low = bisect_left(marked, first)
+            if low < len(marked) and marked[low] <= last:
+                # Statement boundaries from a file we could not tokenize in parts:
+                # fall back to the whole file, then to physical lines.
+                found = _logical_line_text(lines, first, last)
+                if found is None:
+                    found = _logical_line_text(lines, 1, len(lines)) or dict(
+                        enumerate(lines, start=1)
+                    )
+                texts.update(found)
+        if not is_suppressed(finding.code, texts.get(line)):
+            kept.append(finding)
+    return kept

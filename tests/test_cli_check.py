@@ -510,6 +510,17 @@ def test_noqa_like_flake8(tmp_path: Path) -> None:
     }
 
 
+def test_noqa_after_form_feeds_like_flake8(tmp_path: Path) -> None:
+    # str.splitlines() also breaks at form feeds; ast and flake8 do not.  A noqa must
+    # land on the line flake8 puts it on.
+    source = "\x0c\n" + NOQA.replace("\n\n\ndef ", "\n\n\x0c\ndef ")
+    write(tmp_path, "form_feeds.py", source)
+    ours = check("--isolated", "form_feeds.py", cwd=tmp_path)
+    theirs = flake8("--isolated", "--select", "ARO", "form_feeds.py", cwd=tmp_path)
+    assert reported(ours.stdout) == reported(theirs.stdout)
+    assert len(reported(ours.stdout)) == 5
+
+
 def test_noqa_disable_noqa_flag_is_not_ours(tmp_path: Path) -> None:
     # flake8's --disable-noqa is flake8's; our noqa handling is always on.
     write(tmp_path, "noqa_cases.py", NOQA)
