@@ -29,7 +29,7 @@ class Analysis:
     findings: tuple[Finding, ...]
     #: Every runner call in the file, reported or not, for the fixer to rewrite.
     runner_calls: tuple[RunnerCall, ...]
-    #: For the fixer, when there are runner calls: the first line of each top-level
+    #: For the fixer and noqa, when there are findings: the first line of each top-level
     #: statement (a decorated definition's first decorator), to find statements by
     #: line, and every identifier in the file, so that new names clash with none.
     statement_lines: tuple[int, ...] = ()
@@ -200,8 +200,8 @@ class _FileAnalysis:
             self._report_loop_bound_globals(loop_starters[0])
         findings = _one_per_line(self.findings)
         calls = sorted(self.runner_calls.values(), key=lambda c: c.span)
-        if not calls:
-            return Analysis(tuple(findings), ())
+        if not findings:
+            return Analysis((), tuple(calls))
         return Analysis(
             tuple(findings),
             tuple(calls),

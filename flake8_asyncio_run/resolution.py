@@ -10,9 +10,9 @@ only through an imported module (``asyncio.run``), never through objects
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from flake8_asyncio_run.findings import CallForm, Family
 
@@ -146,6 +146,25 @@ def iter_own_nodes(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
         stack.extend(ast.iter_child_nodes(node))
 
 
+#: The fields of compound statements that hold statements (or handlers and cases).
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every statement of ``body`` at any depth, not entering nested scopes (and never
+    expressions: ``global``/``nonlocal`` are statements, so this is all they need)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, NESTED_SCOPES):
+            continue
+        for name in _BLOCKS:
+            block = getattr(node, name, None)
+            if type(block) is list:
+                stack.extend(block)
+
+
 def iter_target_names(target: ast.AST) -> Iterator[str]:
     if isinstance(target, ast.Name):
         yield target.id
@@ -156,8 +175,27 @@ def iter_target_names(target: ast.AST) -> Iterator[str]:
         yield from iter_target_names(target.value)
 
 
+#: Nodes with nothing below them to bind or call (names bind only as targets, which the
+#: builder handles where it meets them): the walk does not enter them.
+_LEAVES = frozenset(
+    {
+        ast.Name,
+        ast.Constant,
+        *(
+            kind
+            for base in (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+            for kind in base.__subclasses__()
+        ),
+    }
+)
+
+
 class ScopeBuilder(ast.NodeVisitor):
     """One pass that builds every scope's binding table and maps nodes to scopes."""
+
+    #: node type -> its visit_* method (or generic_visit), looked up once per type;
+    #: ast.NodeVisitor builds the method name and looks it up on every node.
+    _handlers: ClassVar[dict[type, Callable[[ScopeBuilder, Any], None]]] = {}
 
     def __init__(self, tree: ast.Module, declarations: bool = True) -> None:
         """``declarations=False``: the caller knows the source has no ``global`` or
@@ -175,6 +213,27 @@ class ScopeBuilder(ast.NodeVisitor):
         for statement in tree.body:
             self.visit(statement)
 
+    # The walk ---------------------------------------------------------------------------
+    def visit(self, node: ast.AST) -> None:
+        kind = type(node)
+        if kind in _LEAVES:
+            return
+        handler = self._handlers.get(kind)
+        if handler is None:
+            found = getattr(ScopeBuilder, "visit_" + kind.__name__, None)
+            handler = self._handlers[kind] = found or ScopeBuilder.generic_visit
+        handler(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
     # Scope-creating nodes ------------------------------------------------------------
     def _enter(self, kind: ScopeKind, node: ast.AST, name: str) -> Scope:
         scope = Scope(kind, node, self._current, name)
@@ -182,7 +241,7 @@ class ScopeBuilder(ast.NodeVisitor):
         self.scope_of[id(node)] = scope
         if self._declarations and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # Declarations must be known before the bindings they redirect.
-            for statement in iter_own_nodes(node.body):
+            for statement in _own_statements(node.body):
                 if isinstance(statement, ast.Global):
                     scope.declared_global.update(statement.names)
                 elif isinstance(statement, ast.Nonlocal):

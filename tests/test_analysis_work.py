@@ -98,6 +98,28 @@ def outer():
 """
 
 
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "if flag:",
+        "while flag:",
+        "for _ in flag:",
+        "with flag:",
+        "try:",
+        "match flag:\n        case _:",
+    ],
+)
+def test_declarations_in_nested_blocks_are_found(opening: str) -> None:
+    indent = "        " if opening.startswith("match") else "    "
+    closing = "\n    except Exception:\n        pass" if opening == "try:" else ""
+    source = GLOBAL.replace(
+        "    global run\n    run = print\n",
+        f"    {opening}\n{indent}    global run\n{indent}    run = print{closing}\n",
+    )
+    assert "global run" in source
+    assert analyze_source(source).findings == ()
+
+
 def test_declarations_are_honoured() -> None:
     # 'global run' makes rebind() rebind the module's name: 'run' is no runner for sure.
     assert analyze_source(GLOBAL).findings == ()

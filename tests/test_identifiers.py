@@ -160,10 +160,13 @@ def test_same_as_libcst_names(path: Path) -> None:
     assert identifiers(tree) == expected
 
 
-def test_the_analysis_carries_them_only_for_files_with_runner_calls() -> None:
-    with_calls = analyze_source("import asyncio\nasyncio.run(main())\n")
-    assert with_calls.identifiers == {"asyncio", "run", "main"}
-    assert with_calls.statement_lines == (1, 2)
-    without = analyze_source("import asyncio\nprint(asyncio.sleep)\n")
+def test_the_analysis_carries_them_only_for_files_with_findings() -> None:
+    source = "import asyncio\nasyncio.run(main())\n"
+    with_findings = analyze_source(source + "asyncio.run(again())\n")
+    assert with_findings.identifiers == {"asyncio", "run", "main", "again"}
+    assert with_findings.statement_lines == (1, 2, 3)
+    # One loop is fine: nothing to fix or suppress, so nothing collected.
+    without = analyze_source(source)
+    assert without.runner_calls
     assert without.identifiers == frozenset()
     assert without.statement_lines == ()
