@@ -6,6 +6,9 @@ text changes nothing."""
 from __future__ import annotations
 
 import ast
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flake8_asyncio_run.checker import FileResult, check_parsed, check_source
 from flake8_asyncio_run.config import Settings
@@ -27,6 +30,33 @@ def fix_text(
     target: tuple[int, int] | None = None,
 ) -> FixOutcome:
     checked_style(style)
+    with _collector_paused():
+        return _fix_text(text, path, settings, style, unsafe, target)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one file.  A libcst parse allocates
+    hundreds of thousands of nodes, none in a cycle, and the collector kept scanning
+    them: about a fifth of the fixer's time.  The few cycles made meanwhile (the
+    analysis's scope tree) are collected once it runs again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _fix_text(
+    text: str,
+    path: str,
+    settings: Settings,
+    style: str,
+    unsafe: bool,
+    target: tuple[int, int] | None,
+) -> FixOutcome:
     target = target or parse_target(settings.target_version) or running_target()
     result = check_source(text, path, settings)
     initial = tuple(result.findings)

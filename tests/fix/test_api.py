@@ -3,6 +3,7 @@ language server, the proof suite) rely on it."""
 
 from __future__ import annotations
 
+import gc
 import textwrap
 
 import pytest
@@ -10,7 +11,15 @@ import pytest
 from flake8_asyncio_run.analysis import analyze_source
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Span
-from flake8_asyncio_run.fix import FixOutcome, FixPlan, TextEdit, apply_plans, fix_text, plan_fixes
+from flake8_asyncio_run.fix import (
+    FixOutcome,
+    FixPlan,
+    TextEdit,
+    apply_plans,
+    fix_text,
+    pipeline,
+    plan_fixes,
+)
 from flake8_asyncio_run.fix.edits import apply_edits, compatible_plans
 
 SOURCE = textwrap.dedent(
@@ -187,3 +196,32 @@ def test_file_that_parses_but_does_not_compile_is_skipped() -> None:
     assert outcome.internal_error is None
     assert outcome.syntax_error is not None and "from __future__" in outcome.syntax_error
     assert not outcome.changed
+
+
+def test_fix_text_pauses_the_garbage_collector_and_restores_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    during: list[bool] = []
+    real_plan = pipeline.plan_fixes
+
+    def spying_plan(*args: object, **kwargs: object) -> list[FixPlan]:
+        during.append(gc.isenabled())
+        return real_plan(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "plan_fixes", spying_plan)
+    assert gc.isenabled()
+    outcome = fix_text(SOURCE, "x.py", Settings(), target=(3, 11))
+    assert outcome.applied and during and not any(during)
+    assert gc.isenabled()
+    # Left off by a caller: still off afterwards.
+    gc.disable()
+    try:
+        fix_text(SOURCE, "x.py", Settings(), target=(3, 11))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    # An exception on the way out still turns it back on.
+    monkeypatch.setattr(pipeline, "plan_fixes", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        fix_text(SOURCE, "x.py", Settings(), target=(3, 11))
+    assert gc.isenabled()
