@@ -115,10 +115,11 @@ class Positions:
         there is not what the statement generates."""
         state = _CountingState(self._module, keep_tokens=True)
         statement._codegen(state)
-        anchor = _anchor(statement)
-        begin = (
-            self._starts[line - 1] - state.ranges[anchor][0] if line <= len(self._starts) else -1
-        )
+        if line > len(self._starts):
+            return False
+        # Where the statement's code (leading comments included) begins, if its anchor
+        # starts at column 0 of ``line``.
+        begin = self._starts[line - 1] - state.ranges[_anchor(statement)][0]
         code = "".join(state.tokens)
         if begin < 0 or not self._text.startswith(code, begin):
             return False
