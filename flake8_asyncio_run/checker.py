@@ -59,10 +59,7 @@ def check_source(text: str, path: str, settings: Settings) -> FileResult:
 def check_parsed(text: str, tree: ast.Module, path: str, settings: Settings) -> FileResult:
     """``check_source`` for text whose tree the caller already has (the fixer parses
     its result once, to compile it and to analyse it)."""
-    source = SourceText(text, "utf-8")
-    if not might_run_event_loops(text, settings.analysis):
-        return FileResult(path, analysis=EMPTY, source=source)
-    return _analysed(path, source, tree, settings)
+    return _finish(path, SourceText(text, "utf-8"), settings, tree)
 
 
 def check_bytes(data: bytes, path: str, settings: Settings) -> FileResult:
@@ -84,20 +81,19 @@ def check_file(path: str, settings: Settings) -> FileResult:
     return check_bytes(data, path, settings)
 
 
-def _finish(path: str, source: SourceText, settings: Settings) -> FileResult:
+def _finish(
+    path: str, source: SourceText, settings: Settings, tree: ast.Module | None = None
+) -> FileResult:
     if not might_run_event_loops(source.text, settings.analysis):
         return FileResult(path, analysis=EMPTY, source=source)
-    try:
-        tree = ast.parse(source.text, path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-        # Python itself refuses to compile what its parser cannot build (nesting too
-        # deep, null bytes): report it like any syntax error, never a traceback.
-        syntax = error if isinstance(error, SyntaxError) else SyntaxError(str(error))
-        return FileResult(path, [syntax_error_finding(syntax)], source=source)
-    return _analysed(path, source, tree, settings)
-
-
-def _analysed(path: str, source: SourceText, tree: ast.Module, settings: Settings) -> FileResult:
+    if tree is None:
+        try:
+            tree = ast.parse(source.text, path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            # Python itself refuses to compile what its parser cannot build (nesting too
+            # deep, null bytes): report it like any syntax error, never a traceback.
+            syntax = error if isinstance(error, SyntaxError) else SyntaxError(str(error))
+            return FileResult(path, [syntax_error_finding(syntax)], source=source)
     analysis = analyze_tree(tree, split_lines(source.text), settings.analysis)
     return FileResult(
         path, select_findings(analysis, source.text, path, settings), analysis, source
