@@ -17,16 +17,17 @@ the two unfixable rules.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from proof_harness import REPO_ROOT, program, remaining_loop_findings
+
+if TYPE_CHECKING:
+    from conftest import PreCommitWorkspace  # tests/conftest.py: the pre_commit fixture
 
 pytestmark = pytest.mark.slow
 
@@ -101,53 +102,9 @@ MIXED = program(
 )
 
 
-@pytest.fixture(scope="module")
-def hook_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    if shutil.which("git") is None:
-        pytest.fail("git is needed for pre-commit try-repo")
-    tracked = subprocess.run(
-        ["git", "ls-files", "--error-unmatch", ".pre-commit-hooks.yaml"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert tracked.returncode == 0, ".pre-commit-hooks.yaml must be committed for try-repo"
-    home = tmp_path_factory.mktemp("pre-commit-home")
-    # One commit for the whole module, even when the checkout moves on meanwhile.
-    head = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    env = {
-        "PROOF_HOOK_REF": head,
-        **os.environ,
-        "PRE_COMMIT_HOME": str(home),
-        "PRE_COMMIT_COLOR": "never",
-        "GIT_AUTHOR_NAME": "proof",
-        "GIT_AUTHOR_EMAIL": "proof@example.invalid",
-        "GIT_COMMITTER_NAME": "proof",
-        "GIT_COMMITTER_EMAIL": "proof@example.invalid",
-        "SKIP": "",
-    }
-    yield env
-
-
-def _git(repo: Path, *args: str, env: dict[str, str]) -> None:
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
-
-
-def _new_repo(path: Path, files: dict[str, str], env: dict[str, str]) -> Path:
-    path.mkdir()
-    _git(path, "init", "-q", env=env)
-    for name, text in files.items():
-        (path / name).write_text(text, encoding="utf-8")
-    _git(path, "add", ".", env=env)
-    _git(path, "commit", "-qm", "initial", env=env)
-    return path
-
-
-def try_repo(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def try_repo(repo: Path, pre_commit: PreCommitWorkspace) -> subprocess.CompletedProcess[str]:
     """Run every hook of this repository (check, then fix) over all files of ``repo``."""
-    _git(repo, "add", "-A", env=env)
+    pre_commit.git(repo, "add", "-A")
     return subprocess.run(
         [
             sys.executable,
@@ -156,12 +113,12 @@ def try_repo(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str
             "try-repo",
             str(REPO_ROOT),
             "--ref",
-            env["PROOF_HOOK_REF"],
+            pre_commit.rev,
             "--all-files",
             "--verbose",
         ],
         cwd=repo,
-        env=env,
+        env=pre_commit.env,
         capture_output=True,
         text=True,
         timeout=900,
@@ -188,13 +145,15 @@ def hook_results(output: str) -> dict[str, tuple[str, str]]:
     return results
 
 
-def test_try_repo_runs_both_hooks_end_to_end(tmp_path: Path, hook_env: dict[str, str]) -> None:
+def test_try_repo_runs_both_hooks_end_to_end(
+    tmp_path: Path, pre_commit: PreCommitWorkspace
+) -> None:
     files = {"tasks.py": FIXABLE, "ok.py": CLEAN, "pool.py": GLOBAL_POOL, "mixed.py": MIXED}
-    repo = _new_repo(tmp_path / "project", files, hook_env)
+    repo = pre_commit.new_repo(tmp_path / "project", files)
 
     # 1. check reports every finding; fix rewrites tasks.py (pre-commit fails it for
     #    that) and fails on the findings it cannot fix, leaving their files alone.
-    first = try_repo(repo, hook_env)
+    first = try_repo(repo, pre_commit)
     log = first.stdout + first.stderr
     assert first.returncode == 1, log
     results = hook_results(first.stdout)
@@ -215,7 +174,7 @@ def test_try_repo_runs_both_hooks_end_to_end(tmp_path: Path, hook_env: dict[str,
         assert (repo / name).read_text(encoding="utf-8") == files[name], name
 
     # 2. Nothing left to fix, but the unfixable findings keep both hooks failing.
-    second = try_repo(repo, hook_env)
+    second = try_repo(repo, pre_commit)
     log = second.stdout + second.stderr
     assert second.returncode == 1, log
     results = hook_results(second.stdout)
@@ -234,7 +193,7 @@ def test_try_repo_runs_both_hooks_end_to_end(tmp_path: Path, hook_env: dict[str,
         assert line in files[name]
         handled = files[name].replace(line, f"{line}  # noqa: {code}")
         (repo / name).write_text(handled, encoding="utf-8")
-    third = try_repo(repo, hook_env)
+    third = try_repo(repo, pre_commit)
     log = third.stdout + third.stderr
     assert third.returncode == 0, log
     results = hook_results(third.stdout)
