@@ -13,6 +13,9 @@ DOCS_BASE = "https://github.com/flake8-asyncio-run/flake8-asyncio-run/blob/main/
 
 #: ruff's terms: what ``fix`` can do for a finding of this rule.
 FixAvailability = Literal["sometimes", "always", "never"]
+#: Which planner path fixes a rule's findings: "region" rewrites the statements between
+#: the calls (combine or runner style); "await" turns one runner call into ``await``.
+Fixer = Literal["region", "await"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,10 @@ class Rule:
     summary: str
     description: str
     fix: FixAvailability
+    #: The planner path that fixes it; None exactly when ``fix == "never"``.
+    fixer: Fixer | None = None
+    #: For a rule without a fix: what the user should do instead (the "not fixed" reason).
+    manual_fix: str | None = None
     status: Literal["stable", "removed"] = "stable"
 
     @property
@@ -41,6 +48,7 @@ RULES: dict[str, Rule] = {
             "'Event loop is closed' or 'another operation is in progress'. Combine the "
             "awaits into one coroutine and run it once.",
             "sometimes",
+            fixer="region",
         ),
         Rule(
             "ARO102",
@@ -49,6 +57,7 @@ RULES: dict[str, Rule] = {
             "A runner call inside a for/while body or a comprehension creates and closes "
             "an event loop per iteration. Move the loop into one coroutine.",
             "sometimes",
+            fixer="region",
         ),
         Rule(
             "ARO103",
@@ -57,6 +66,7 @@ RULES: dict[str, Rule] = {
             "asyncio.run() raises 'cannot be called from a running event loop' inside a "
             "coroutine; anyio.run() and trio.run() block the running loop. Await instead.",
             "sometimes",
+            fixer="await",
         ),
         Rule(
             "ARO104",
@@ -65,6 +75,7 @@ RULES: dict[str, Rule] = {
             "After asyncio.run() returns, get_event_loop() raises or returns a different "
             "loop depending on the Python version. Use one style of loop management.",
             "never",
+            manual_fix="use one asyncio.run() or asyncio.Runner alone",
         ),
         Rule(
             "ARO105",
@@ -73,6 +84,7 @@ RULES: dict[str, Rule] = {
             "Outside a running loop, each async_to_sync() call starts and closes an event "
             "loop, so loop-bound resources break between the calls. Combine them.",
             "sometimes",
+            fixer="region",
         ),
         Rule(
             "ARO201",
@@ -83,6 +95,12 @@ RULES: dict[str, Rule] = {
             "in the same process runs a new loop and fails with 'another operation is in "
             "progress', 'Event loop is closed' or 'attached to a different loop'.",
             "never",
+            manual_fix="create the resource inside the coroutine",
         ),
     )
 }
+
+#: Codes whose findings the fixer can rewrite (offered as quick fixes, planned by ``fix``).
+FIXABLE = frozenset(code for code, rule in RULES.items() if rule.fixer is not None)
+#: Codes fixed by rewriting a region of statements (combine or runner style).
+REGION_CODES = tuple(code for code, rule in RULES.items() if rule.fixer == "region")

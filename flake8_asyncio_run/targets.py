@@ -12,6 +12,9 @@ from flake8_asyncio_run.config import Settings, requires_python_target
 
 Target = tuple[int, int]
 
+#: The oldest Python with ``asyncio.Runner`` (the runner style needs it).
+RUNNER_VERSION: Target = (3, 11)
+
 
 def parse_target(value: str | None) -> Target | None:
     """``py311`` -> ``(3, 11)``."""

@@ -14,10 +14,12 @@ from flake8_asyncio_run.fix.context import FileContext
 from flake8_asyncio_run.fix.locate import CallSite, locate
 from flake8_asyncio_run.fix.model import FixPlan, StyleOption, TextEdit
 from flake8_asyncio_run.fix.prepare import Prepared, prepare
-from flake8_asyncio_run.fix.regions import REGION_CODES, Region, build_regions, group_findings
+from flake8_asyncio_run.fix.regions import Region, build_regions, group_findings
 from flake8_asyncio_run.fix.render import render
-from flake8_asyncio_run.fix.runner_style import RUNNER_VERSION, assess_runner
+from flake8_asyncio_run.fix.runner_style import assess_runner
 from flake8_asyncio_run.fix.safety import uses_django
+from flake8_asyncio_run.rules import FIXABLE, REGION_CODES, RULES
+from flake8_asyncio_run.targets import RUNNER_VERSION
 
 TITLES = {
     "combine": "Combine event loops into one coroutine",
@@ -25,10 +27,13 @@ TITLES = {
     "await": "Replace {call} with await",
     None: "No automatic fix",
 }
-NO_FIX = {
-    "ARO104": "ARO104 has no automatic fix: use one asyncio.run() or asyncio.Runner alone",
-    "ARO201": "ARO201 has no automatic fix: create the resource inside the coroutine",
-}
+
+
+def _no_fix_reason(code: str) -> str:
+    rule = RULES.get(code)
+    if rule is None or rule.manual_fix is None:
+        return f"{code} has no automatic fix"
+    return f"{code} has no automatic fix: {rule.manual_fix}"
 
 
 def plan_fixes(
@@ -47,11 +52,10 @@ def plan_fixes(
     plans: list[FixPlan] = []
     fixable: list[Finding] = []
     for finding in findings:
-        if finding.code in REGION_CODES or finding.code == "ARO103":
+        if finding.code in FIXABLE:
             fixable.append(finding)
         else:
-            reason = NO_FIX.get(finding.code, f"{finding.code} has no automatic fix")
-            plans.append(_none((finding,), reason))
+            plans.append(_none((finding,), _no_fix_reason(finding.code)))
     if fixable:
         try:
             located = locate(text, analysis)
@@ -60,7 +64,7 @@ def plan_fixes(
             return _ordered(plans)
         ctx = FileContext.create(text, located, target, uses_django(text))
         for finding in fixable:
-            if finding.code == "ARO103":
+            if RULES[finding.code].fixer == "await":
                 plans.append(_plan_await(ctx, finding))
         groups = group_findings([f for f in fixable if f.code in REGION_CODES], located)
         covered = {id(f) for g in groups for f in g.findings}

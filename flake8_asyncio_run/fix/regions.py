@@ -15,8 +15,7 @@ import libcst as cst
 
 from flake8_asyncio_run.findings import Finding, ScopeRef, Span
 from flake8_asyncio_run.fix.locate import CallSite, Link, Located, ScopeNode, common_region
-
-REGION_CODES = ("ARO101", "ARO102", "ARO105")
+from flake8_asyncio_run.rules import REGION_CODES
 
 
 @dataclass

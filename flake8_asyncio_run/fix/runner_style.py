@@ -21,8 +21,7 @@ from flake8_asyncio_run.fix.rewrite import (
     rewrite_statements,
 )
 from flake8_asyncio_run.fix.walk import children
-
-RUNNER_VERSION = (3, 11)
+from flake8_asyncio_run.targets import RUNNER_VERSION
 
 
 def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from flake8_asyncio_run.findings import Finding, Span
 from flake8_asyncio_run.output.report import EditLike, PlanLike
+from flake8_asyncio_run.rules import FIXABLE
+from flake8_asyncio_run.targets import RUNNER_VERSION
 
-#: Codes whose fixes are offered (ARO104/ARO201 have none).
-FIXABLE = frozenset({"ARO101", "ARO102", "ARO103", "ARO105"})
-#: The oldest Python with ``asyncio.Runner``.
-RUNNER_SINCE = (3, 11)
+__all__ = ["FIXABLE", "Offer", "offers", "overlaps", "styles_for"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class Offer:
 
 
 def styles_for(target: tuple[int, int]) -> tuple[str, ...]:
-    return ("combine", "runner") if target >= RUNNER_SINCE else ("combine",)
+    return ("combine", "runner") if target >= RUNNER_VERSION else ("combine",)
 
 
 def overlaps(span: Span, start: tuple[int, int], end: tuple[int, int]) -> bool:
