@@ -17,7 +17,7 @@ from flake8_asyncio_run.noqa import remove_suppressed
 from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.prefilter import might_run_event_loops, might_run_event_loops_bytes
 from flake8_asyncio_run.selection import SYNTAX_ERROR
-from flake8_asyncio_run.sourcefile import SourceText, decode_source
+from flake8_asyncio_run.sourcefile import SourceText, decode_source, read_file
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -74,8 +74,7 @@ def check_bytes(data: bytes, path: str, settings: Settings) -> FileResult:
 
 def check_file(path: str, settings: Settings) -> FileResult:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data, _ = read_file(path)
     except OSError as error:
         return FileResult(path, error=f"{path}: {error.strerror or error}")
     return check_bytes(data, path, settings)

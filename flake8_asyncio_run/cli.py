@@ -144,7 +144,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 def collect_paths(args: argparse.Namespace, settings: Settings) -> list[str]:
     if "-" in args.paths and len(args.paths) > 1:
         raise UsageError("'-' (standard input) cannot be combined with other paths")
-    missing = [p for p in args.paths if p != "-" and not Path(p).exists()]
+    # lexists: a broken or looping symlink is there, and reading it says what it is.
+    missing = [p for p in args.paths if p != "-" and not os.path.lexists(p)]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     return list(iter_python_files(args.paths, settings.excludes, args.force_exclude))

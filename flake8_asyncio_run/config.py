@@ -168,6 +168,10 @@ def read_pyproject(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not valid UTF-8 (byte {error.start}); TOML files must be UTF-8"
+        ) from error
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: {error}") from error
     return data
@@ -211,30 +215,6 @@ def find_flake8_config(start: Path) -> tuple[dict[str, str], str]:
         if parent in (directory, home):
             return {}, ""
         directory = parent
-
-
-def requires_python_target(start: Path) -> str | None:
-    """``py310`` from the nearest pyproject's ``requires-python = ">=3.10"``."""
-    path = find_pyproject(start)
-    if path is None:
-        return None
-    try:
-        spec = read_pyproject(path).get("project", {}).get("requires-python")
-    except ConfigError:
-        return None
-    if not isinstance(spec, str):
-        return None
-    import re
-
-    versions = [
-        (int(major), int(minor))
-        for op, major, minor in re.findall(r"(>=|==|~=|>)\s*(\d+)\.(\d+)", spec)
-        if op != ">"
-    ]
-    if not versions:
-        return None
-    major, minor = min(versions)
-    return f"py{major}{minor}"
 
 
 def load_settings(cwd: Path | None = None, use_flake8_config: bool = True) -> Settings:

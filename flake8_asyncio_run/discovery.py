@@ -74,6 +74,17 @@ def is_force_excluded(path: str, patterns: Sequence[str]) -> bool:
     return False
 
 
+def _is_python_file(entry: os.DirEntry[str]) -> bool:
+    """A FIFO or device named ``*.py`` would block the read, so a walk skips it; a broken
+    or looping symlink is kept, so that reading it says what it is."""
+    if not entry.name.endswith((".py", ".pyi")):
+        return False
+    try:
+        return entry.is_file() or entry.is_symlink()
+    except OSError:  # a symlink loop: reading it reports it
+        return True
+
+
 def _walk(root: str, excludes: Sequence[str]) -> Iterator[str]:
     stack = [root]
     while stack:
@@ -88,6 +99,6 @@ def _walk(root: str, excludes: Sequence[str]) -> Iterator[str]:
             if entry.is_dir(follow_symlinks=False):
                 if not is_excluded(path, excludes) and not _is_virtualenv(path):
                     subdirectories.append(path)
-            elif entry.name.endswith((".py", ".pyi")) and not is_excluded(path, excludes):
+            elif _is_python_file(entry) and not is_excluded(path, excludes):
                 yield path
         stack.extend(reversed(subdirectories))

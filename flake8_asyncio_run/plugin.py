@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -53,7 +54,9 @@ class Plugin:
             table, source = pyproject_table(Path.cwd())
             values = normalize(table, source, ("asyncio-runners", "loop-bound-factories"))
         except ConfigError as error:
-            raise SystemExit(f"flake8-asyncio-run: {error}") from error
+            # A configuration error, as for the other front ends: exit 2, one line.
+            print(f"flake8-asyncio-run: error: {error}", file=sys.stderr)
+            raise SystemExit(2) from error
         runners = values.get("runners", ())
         factories = values.get("factories", ())
         if options.asyncio_runners is not None:

@@ -27,7 +27,14 @@ from flake8_asyncio_run.fix.diff import unified_diff
 from flake8_asyncio_run.fix.model import FixOutcome, StyleOption
 from flake8_asyncio_run.fix.pipeline import fix_text
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
-from flake8_asyncio_run.sourcefile import SourceText, decode_source, write_atomically
+from flake8_asyncio_run.sourcefile import (
+    SourceText,
+    WriteRefused,
+    decode_source,
+    read_file,
+    splice,
+    write_fixed,
+)
 from flake8_asyncio_run.targets import TargetResolver
 
 
@@ -125,15 +132,13 @@ def _fix_stdin(run: _Run) -> None:
     outcome = run.fix(source, name)
     if args.diff:
         return
-    text = outcome.text if outcome.changed else outcome.source
-    sys.stdout.buffer.write(source.encode(text))
+    sys.stdout.buffer.write(splice(data, source, outcome.text) if outcome.changed else data)
     sys.stdout.flush()
 
 
 def _fix_file(run: _Run, path: str) -> None:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data, snapshot = read_file(path)
     except OSError as error:
         run.errors.append(f"{path}: {error.strerror or error}")
         return
@@ -149,7 +154,9 @@ def _fix_file(run: _Run, path: str) -> None:
     if not outcome.changed or run.args.diff:
         return
     try:
-        write_atomically(path, source.encode(outcome.text))
+        write_fixed(path, splice(data, source, outcome.text), snapshot)
+    except WriteRefused as refused:
+        run.errors.append(f"{path}: not written: {refused}")
     except (OSError, UnicodeEncodeError) as error:
         run.errors.append(f"{path}: cannot write the fixed file: {error}")
 

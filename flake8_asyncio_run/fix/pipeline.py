@@ -16,7 +16,7 @@ from flake8_asyncio_run.findings import Finding
 from flake8_asyncio_run.fix.edits import apply_edits, compatible_plans
 from flake8_asyncio_run.fix.model import FixOutcome, FixPlan
 from flake8_asyncio_run.fix.planner import checked_style, plan_fixes
-from flake8_asyncio_run.targets import parse_target, running_target
+from flake8_asyncio_run.targets import DEFAULT_TARGET, parse_target
 
 MAX_PASSES = 10
 
@@ -57,7 +57,7 @@ def _fix_text(
     unsafe: bool,
     target: tuple[int, int] | None,
 ) -> FixOutcome:
-    target = target or parse_target(settings.target_version) or running_target()
+    target = target or parse_target(settings.target_version) or DEFAULT_TARGET
     result = check_source(text, path, settings)
     initial = tuple(result.findings)
     if result.syntax_error:
