@@ -86,6 +86,12 @@ def check_file(path: Path, options: AnalysisOptions) -> int:
 # --- The installed stdlib -----------------------------------------------------------------
 
 
+#: Debian and Ubuntu split the standard library into packages (668 files in Debian 12's
+#: libpython3.11-stdlib, against about 2,000 in a full CPython), so the bound only says
+#: that the walk found a real stdlib, whichever build it is.
+STDLIB_MINIMUM = 300
+
+
 def stdlib_files() -> list[Path]:
     return python_files(STDLIB, skip=("site-packages", "dist-packages"))
 
@@ -103,14 +109,14 @@ def test_stdlib_files_that_mention_runner_modules() -> None:
             continue
         assert_contract(analysis, text)
         checked += 1
-    assert checked > 1000
+    assert checked > STDLIB_MINIMUM
 
 
 @pytest.mark.slow
 def test_whole_stdlib_with_busy_options() -> None:
     """Stdlib files through the whole tree walk, with common calls as runners."""
     files = stdlib_files()
-    assert len(files) > 1000
+    assert len(files) > STDLIB_MINIMUM
     # Every file already went through the analysis above; here a deterministic sample
     # (ARO_STDLIB_STEP=1 for all of them) takes the whole walk with busy options.
     step = int(os.environ.get("ARO_STDLIB_STEP", "3"))
