@@ -29,6 +29,9 @@ if HERE not in sys.path:
 import loopprobe  # noqa: E402  (needs HERE on sys.path when run as a script)
 
 MODULE_CALL = "<module>"
+#: A call expression starting with this runs inside a running event loop: the sync
+#: function called from a coroutine, as a library would call it from async code.
+IN_RUNNING_LOOP = "@loop "
 _PLAIN = (bool, int, float, str, bytes, list, tuple, dict, set)
 
 
@@ -72,7 +75,7 @@ def run_program(
                         exec(code, module.__dict__)
                         value: Any = None
                     else:
-                        value = eval(compile(expr, "<task call>", "eval"), module.__dict__)
+                        value = _evaluate(expr, module.__dict__)
                     outcome: list[Any] = ["return", loopprobe.canonical(value)]
                 except Exception as error:  # the program's own failures are behaviour too
                     outcome = ["raise", type(error).__name__, str(error)]
@@ -95,6 +98,17 @@ def run_program(
         else:
             sys.modules[module_name] = previous_module
     return {"calls": records, "events": list(loopprobe.events)}
+
+
+def _evaluate(expr: str, namespace: dict[str, Any]) -> Any:
+    if not expr.startswith(IN_RUNNING_LOOP):
+        return eval(compile(expr, "<task call>", "eval"), namespace)
+    code = compile(expr[len(IN_RUNNING_LOOP) :], "<task call>", "eval")
+
+    async def from_a_running_loop() -> Any:
+        return eval(code, namespace)
+
+    return asyncio.run(from_a_running_loop())
 
 
 def main(argv: list[str]) -> int:

@@ -173,3 +173,23 @@ def assert_compiles(text: str, what: str = "fixed program") -> None:
         compile(text, "<fixed>", "exec")
     except SyntaxError as error:  # pragma: no cover - the failure message is the point
         raise AssertionError(f"{what} does not compile: {error}\n{text}") from error
+
+
+def assert_same_in_a_running_loop(source: str, fixed: str, calls: list[str]) -> int:
+    """Each task call, made from inside a running event loop, behaves as before wherever
+    the original's path started no loop (it returned; a path that starts one raises
+    there).  Each call runs in a fresh module, so a raising call cannot leave different
+    state behind for the next.  Returns how many calls were compared."""
+    from loopdriver import IN_RUNNING_LOOP, run_program
+
+    compared = 0
+    for call in calls:
+        expr = IN_RUNNING_LOOP + call
+        before = run_program(source, "program.py", [expr])
+        if before["calls"][-1]["outcome"][0] != "return":
+            continue
+        after = run_program(fixed, "program.py", [expr])
+        old, new = behaviour(before), behaviour(after)
+        assert old == new, f"{call} from a running loop behaves differently after the fix:\n{fixed}"
+        compared += 1
+    return compared

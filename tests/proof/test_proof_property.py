@@ -23,6 +23,7 @@ from proof_harness import (
     assert_equivalent,
     assert_no_more_loops,
     assert_one_loop_per_call,
+    assert_same_in_a_running_loop,
     fix_api,
     program,
     remaining_loop_findings,
@@ -55,7 +56,8 @@ EXTRA = program(
 )
 NAMES = ("x", "y", "z", "w")
 ARGUMENTS = [(0, 0), (1, 2), (5, 3), (-2, 7), (9, 9)]
-CALLS = [f"task({a}, {b})" for a, b in ARGUMENTS] + ["log"]
+TASK_CALLS = [f"task({a}, {b})" for a, b in ARGUMENTS]
+CALLS = [*TASK_CALLS, "log"]
 MAX_DEPTH = 2
 
 
@@ -189,6 +191,24 @@ def _block(draw: st.DrawFn, scope: Scope, depth: int, indent: str, early_return:
     return lines
 
 
+def _whitespace(draw: st.DrawFn, lines: list[str]) -> list[str]:
+    """Form feeds at line starts, trailing blanks and whitespace-only lines: what the
+    tokenizer ignores, and what line numbering must not be confused by (a form feed is
+    a line break to ``str.splitlines()``, not to Python)."""
+    shaped: list[str] = []
+    for line in lines:
+        kind = draw(st.sampled_from(["plain"] * 6 + ["formfeed", "trailing", "blank"]))
+        if kind == "formfeed":
+            shaped.append("\f" + line)
+        elif kind == "trailing":
+            shaped.append(line + "  \t")
+        elif kind == "blank":
+            shaped += ["   ", line]
+        else:
+            shaped.append(line)
+    return shaped
+
+
 @st.composite
 def task_programs(draw: st.DrawFn, early_return: bool = False) -> str:
     scope = Scope()
@@ -200,6 +220,7 @@ def task_programs(draw: st.DrawFn, early_return: bool = False) -> str:
         _bind(scope, target)
     returned = ", ".join([*sorted(scope.sure - {"a", "b"}), "a"])
     body.append(f"    return ({returned},)")
+    body = _whitespace(draw, body)
     return PRELUDE + EXTRA + "\n\ndef task(a, b):\n" + "\n".join(body) + "\n"
 
 
@@ -249,6 +270,10 @@ def test_random_functions_keep_behaviour(case: Case) -> None:
             assert_no_more_loops(before, after, fixed)
         else:
             assert_one_loop_per_call(before, after, fixed)
+        if not case.style.unsafe:
+            # Safe means safe in every calling context, a running loop included.
+            compared = assert_same_in_a_running_loop(source, fixed, TASK_CALLS)
+            event(f"running-loop calls compared: {min(compared, 1)}")
 
     check()
 
@@ -302,3 +327,33 @@ def test_random_module_scripts_keep_behaviour(style: Style) -> None:
                 assert_one_loop_per_call(before, after, rewritten)
 
     check()
+
+
+@pytest.mark.parametrize("style", [s for s in STYLES if not s.unsafe], ids=lambda s: s.id)
+def test_in_test_files_loop_fixes_are_never_safe(style: Style) -> None:
+    """Tests often start several loops on purpose (a loop-independence test), so in a
+    test file no ARO101/ARO102 fix is applied without ``--unsafe-fixes``."""
+
+    @settings(
+        max_examples=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(source=task_programs(), path=st.sampled_from(TEST_PATHS))
+    def check(source: str, path: str) -> None:
+        note(path)
+        note(source)
+        fixed, outcome = fix_api(source, style, path)
+        assert not [
+            plan
+            for plan in outcome.applied
+            if plan.applicability == "safe" and {f.code for f in plan.findings} & LOOP_RULES
+        ], fixed
+        assert fixed == source
+        assert any("tests often start several loops on purpose" in r for r in outcome.reasons)
+
+    check()
+
+
+TEST_PATHS = ["tests/test_program.py", "pkg/tests/helpers.py", "program_test.py", "conftest.py"]
+LOOP_RULES = {"ARO101", "ARO102"}
