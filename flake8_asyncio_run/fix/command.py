@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flake8_asyncio_run.checker import FileResult
-from flake8_asyncio_run.cli import (
+from flake8_asyncio_run.cli.common import (
     EXIT_CLEAN,
     EXIT_ERROR,
     EXIT_FINDINGS,

@@ -1,0 +1,51 @@
+"""What ``check`` and ``fix`` share: exit codes, usage errors, the settings from the
+config files and the flags, and the files a run looks at."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from flake8_asyncio_run.config import Settings, load_settings, normalize
+from flake8_asyncio_run.discovery import iter_python_files
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: Ctrl-C: 128 + SIGINT, as shells report it.
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    pass
+
+
+def _list(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(item.strip() for item in value.replace("\n", ",").split(",") if item.strip())
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Config files first, then the flags, which override them key by key."""
+    settings = Settings() if args.isolated else load_settings(Path.cwd())
+    flags = {
+        "select": _list(args.select),
+        "extend-select": _list(args.extend_select),
+        "ignore": _list(args.ignore),
+        "extend-ignore": _list(args.extend_ignore),
+        "per-file-ignores": args.per_file_ignores,
+        "exclude": _list(args.exclude),
+        "extend-exclude": _list(args.extend_exclude),
+        "asyncio-runners": _list(args.asyncio_runners),
+        "loop-bound-factories": _list(args.loop_bound_factories),
+        "target-version": getattr(args, "target_version", None),
+    }
+    return settings.merged(normalize(flags, "command line"), "command line")
+
+
+def collect_paths(args: argparse.Namespace, settings: Settings) -> list[str]:
+    if "-" in args.paths and len(args.paths) > 1:
+        raise UsageError("'-' (standard input) cannot be combined with other paths")
+    missing = [p for p in args.paths if p != "-" and not Path(p).exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    return list(iter_python_files(args.paths, settings.excludes, args.force_exclude))
