@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return run_check(args)
         if args.command == "fix":
-            from flake8_asyncio_run.fix.command import run_fix  # loads libcst
+            from flake8_asyncio_run.cli.fix import run_fix  # loads libcst
 
             return run_fix(args)
         from flake8_asyncio_run.lsp import serve
