@@ -14,25 +14,20 @@ from flake8_asyncio_run.cli.common import (
     EXIT_FINDINGS,
     collect_paths,
     settings_from_args,
+    stdin_file,
 )
-from flake8_asyncio_run.discovery import is_force_excluded
 from flake8_asyncio_run.output import write_report
 
 
 def run_check(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    if args.paths == ["-"]:
-        name = args.stdin_filename or "-"
-        if (
-            args.force_exclude
-            and args.stdin_filename
-            and is_force_excluded(name, settings.excludes)
-        ):
-            results: list[FileResult] = []
-        else:
-            results = [check_bytes(sys.stdin.buffer.read(), name, settings)]
-    else:
+    stdin = stdin_file(args, settings)
+    if stdin is None:
         results = check_files(collect_paths(args, settings), settings, args.jobs)
+    elif stdin.excluded:
+        results = []
+    else:
+        results = [check_bytes(stdin.read(), stdin.name, settings)]
     write_report(args.output_format, results, sys.stdout, settings=settings)
     return print_summary(results, exit_zero=args.exit_zero)
 

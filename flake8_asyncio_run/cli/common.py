@@ -1,13 +1,16 @@
 """What ``check`` and ``fix`` share: exit codes, usage errors, the settings from the
-config files and the flags, and the files a run looks at."""
+config files and the flags, the files a run looks at, and standard input (one
+``--force-exclude`` rule for both commands)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from flake8_asyncio_run.config import Settings, load_settings, normalize
-from flake8_asyncio_run.discovery import iter_python_files
+from flake8_asyncio_run.discovery import is_force_excluded, iter_python_files
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: Ctrl-C: 128 + SIGINT, as shells report it.
@@ -49,3 +52,29 @@ def collect_paths(args: argparse.Namespace, settings: Settings) -> list[str]:
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     return list(iter_python_files(args.paths, settings.excludes, args.force_exclude))
+
+
+@dataclass(frozen=True)
+class StdinFile:
+    """The file read from ``-``."""
+
+    #: ``--stdin-filename``, else ``-``: for messages, per-file-ignores and excludes.
+    name: str
+    #: ``--force-exclude`` with a ``--stdin-filename`` that an exclude matches, by the
+    #: rule for explicit paths: ``check`` reports nothing, ``fix`` passes the input on.
+    excluded: bool
+
+    @staticmethod
+    def read() -> bytes:
+        return sys.stdin.buffer.read()
+
+
+def stdin_file(args: argparse.Namespace, settings: Settings) -> StdinFile | None:
+    """The file read from ``-``; None when the run is given paths."""
+    if args.paths != ["-"]:
+        return None
+    name = args.stdin_filename or "-"
+    excluded = bool(
+        args.force_exclude and args.stdin_filename and is_force_excluded(name, settings.excludes)
+    )
+    return StdinFile(name, excluded)

@@ -23,11 +23,12 @@ from flake8_asyncio_run.cli.common import (
     EXIT_CLEAN,
     EXIT_ERROR,
     EXIT_FINDINGS,
+    StdinFile,
     collect_paths,
     settings_from_args,
+    stdin_file,
 )
 from flake8_asyncio_run.config import Settings
-from flake8_asyncio_run.discovery import is_excluded
 from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
 from flake8_asyncio_run.output import write_report
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
@@ -78,11 +79,12 @@ class _Run:
 def run_fix(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     run = _Run(args, settings)
-    if args.paths == ["-"]:
-        _fix_stdin(run)
-    else:
+    stdin = stdin_file(args, settings)
+    if stdin is None:
         for path in collect_paths(args, settings):
             _fix_file(run, path)
+    else:
+        _fix_stdin(run, stdin)
     if args.diff and args.output_format != "text":
         write_report(
             args.output_format,
@@ -108,11 +110,11 @@ def run_fix(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _fix_stdin(run: _Run) -> None:
+def _fix_stdin(run: _Run, stdin: StdinFile) -> None:
     args = run.args
-    name = args.stdin_filename or "-"
-    data = sys.stdin.buffer.read()
-    if args.force_exclude and args.stdin_filename and is_excluded(name, run.settings.excludes):
+    name = stdin.name
+    data = stdin.read()
+    if stdin.excluded:
         if not args.diff:
             sys.stdout.buffer.write(data)
         return
