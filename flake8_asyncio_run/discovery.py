@@ -57,15 +57,22 @@ def iter_python_files(
             yield path
 
 
-def is_force_excluded(path: str, patterns: Sequence[str]) -> bool:
-    """An explicit path is excluded when it, or a directory on the way to it from the
-    working directory, matches: pre-commit passes ``legacy/old.py``, not ``legacy``."""
+def is_force_excluded(
+    path: str | os.PathLike[str],
+    patterns: Sequence[str],
+    root: str | os.PathLike[str] | None = None,
+) -> bool:
+    """An explicit path is excluded when it, or a directory on the way to it from
+    ``root`` (the working directory unless given), matches: pre-commit passes
+    ``legacy/old.py``, not ``legacy``.  The one rule for ``--force-exclude``, standard
+    input and the language server's workspace files."""
+    base = os.getcwd() if root is None else os.path.abspath(root)
     absolute = os.path.abspath(path)
-    cwd = os.getcwd()
-    inside = absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep)
-    candidate = os.path.relpath(absolute, cwd) if inside else path
+    inside = absolute == base or absolute.startswith(base.rstrip(os.sep) + os.sep)
+    candidate = os.path.relpath(absolute, base) if inside else os.fspath(path)
     while candidate and candidate not in (os.curdir, os.sep):
-        if is_excluded(candidate, patterns):
+        # Inside, the candidate is relative to ``base``; outside, it is the path as given.
+        if is_excluded(os.path.join(base, candidate) if inside else candidate, patterns):
             return True
         parent = os.path.dirname(candidate)
         if parent == candidate:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from flake8_asyncio_run.discovery import is_force_excluded
+
 TWO_LOOPS = textwrap.dedent(
     """\
     import asyncio
@@ -313,6 +315,19 @@ def test_force_exclude_with_default_excludes(tmp_path: Path) -> None:
     write(tmp_path, ".venv/lib.py", TWO_LOOPS)
     result = check("--isolated", "--force-exclude", ".venv/lib.py", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_force_exclude_walks_up_to_the_given_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The one rule for explicit paths, stdin names and the language server's files.
+    monkeypatch.chdir(tmp_path)
+    old = str(tmp_path / "ws" / "legacy" / "old.py")
+    assert is_force_excluded("ws/legacy/old.py", ["legacy"])
+    assert is_force_excluded(old, ["legacy"], root=tmp_path / "ws")
+    assert not is_force_excluded(old, ["ws"], root=tmp_path / "ws")  # the root itself
+    assert is_force_excluded(old, ["ws"])
+    assert not is_force_excluded("ws/legacy/old.py", ["new.py"])
 
 
 def test_many_files_in_parallel_match_serial(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def test_an_edit_saved_while_fixing_is_kept(
     path = tmp_path / "t.py"
     path.write_text(TWO_CALLS)
     edited = TWO_CALLS + "# the user's edit\n"
-    import flake8_asyncio_run.fix.command as command
+    import flake8_asyncio_run.cli.fix as command
 
     real = command.fix_text
 
@@ -54,7 +54,7 @@ def test_an_edit_saved_while_fixing_is_kept(
     assert code == 2
     assert path.read_text() == edited
     assert "changed while it was being fixed" in err
-    assert "0 fixed" in err or "fixed" not in err.split("error:")[0]
+    assert "1 fixed" not in err
 
 
 def test_a_hard_linked_file_is_fixed_under_every_name(tmp_path: Path) -> None:
@@ -88,6 +88,7 @@ def test_a_read_only_file_is_refused(tmp_path: Path) -> None:
     result = cli(tmp_path, "fix", "--isolated", "t.py")
     assert result.returncode == 2
     assert "t.py: not written: the file is read-only" in result.stderr
+    assert "fixed" not in result.stderr
     assert path.read_text() == TWO_CALLS
     assert stat.S_IMODE(path.stat().st_mode) == 0o444
 

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 import libcst as cst
 
 from flake8_asyncio_run.fix.names import Facts
+from flake8_asyncio_run.fix.walk import children, descendants
 
 SAFE_BUILTINS = frozenset(
     [
@@ -257,3 +258,255 @@ def _is_runner_statement(statement: cst.BaseStatement, runner_nodes: set[int]) -
         if id(value) not in runner_nodes:
             return False
     return True
+
+
+# Running-loop safety -----------------------------------------------------------------
+# A safe fix keeps behaviour in every calling context, a running loop included.  Inside
+# a running loop the original raises at its first runner call, so a path that starts no
+# loop is the one that still works there; the fix must not start a loop on it.
+
+_SKIPPED_EXPRESSIONS = (cst.Lambda, cst.FunctionDef, cst.ClassDef, *(cst.GeneratorExp,))
+_CONDITIONAL_PARTS: dict[type, tuple[str, ...]] = {
+    # Parts that run on some evaluations only.
+    cst.IfExp: ("body", "orelse"),
+    cst.BooleanOperation: ("right",),
+    cst.ListComp: ("elt", "for_in"),
+    cst.SetComp: ("elt", "for_in"),
+    cst.DictComp: ("key", "value", "for_in"),
+}
+
+
+def surely_starts_a_loop(statements: Sequence[cst.BaseStatement], runners: set[int]) -> bool:
+    """Whether running ``statements`` from the first one surely evaluates a runner call
+    (``runners`` holds their node ids) before it can leave them without an exception.
+    Loops may run zero times, branches may be skipped, and a ``return``, ``break`` or
+    ``continue`` before any runner call leaves without one."""
+    for statement in statements:
+        if _statement_surely(statement, runners):
+            return True
+        if _may_leave(statement):
+            return False
+    return False
+
+
+def _statement_surely(statement: cst.CSTNode, runners: set[int]) -> bool:
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            if _expression_surely(small, runners):
+                return True
+            if isinstance(small, (cst.Return, cst.Break, cst.Continue, cst.Raise)):
+                return False
+        return False
+    if isinstance(statement, cst.If):
+        if _expression_surely(statement.test, runners):
+            return True
+        orelse = statement.orelse
+        if orelse is None or not _suite_surely(statement.body, runners):
+            return False
+        branch = orelse.body if isinstance(orelse, cst.Else) else orelse
+        return (
+            _suite_surely(branch, runners)
+            if isinstance(branch, cst.BaseSuite)
+            else (_statement_surely(branch, runners))
+        )
+    if isinstance(statement, (cst.For, cst.While)):
+        head = statement.iter if isinstance(statement, cst.For) else statement.test
+        return _expression_surely(head, runners)
+    if isinstance(statement, (cst.Try, cst.TryStar)):
+        return _suite_surely(statement.body, runners)
+    if isinstance(statement, cst.With):
+        items = any(_expression_surely(item.item, runners) for item in statement.items)
+        return items or _suite_surely(statement.body, runners)
+    if isinstance(statement, cst.Match):
+        return _expression_surely(statement.subject, runners)
+    return False
+
+
+def _suite_surely(suite: cst.BaseSuite, runners: set[int]) -> bool:
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return _statement_surely(cst.SimpleStatementLine(body=suite.body), runners)
+    return surely_starts_a_loop(suite.body, runners)  # type: ignore[arg-type]
+
+
+def _expression_surely(node: cst.CSTNode, runners: set[int]) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in runners:
+            return True
+        kind = type(current)
+        if kind in _SKIPPED_EXPRESSIONS:
+            continue
+        skipped = _CONDITIONAL_PARTS.get(kind, ())
+        for field_name in skipped:
+            # A comprehension's first iterable is evaluated; the rest may not be.
+            if field_name == "for_in":
+                stack.append(current.for_in.iter)  # type: ignore[attr-defined]
+        stack.extend(
+            child
+            for child in children(current)
+            if not any(child is getattr(current, f, None) for f in skipped)
+        )
+    return False
+
+
+def _may_leave(statement: cst.CSTNode) -> bool:
+    """Whether the statement may end the walk early: a ``return`` anywhere in it, or a
+    ``break``/``continue`` that is not inside one of its own loops."""
+    stack: list[tuple[cst.CSTNode, bool]] = [(statement, False)]
+    while stack:
+        node, in_loop = stack.pop()
+        kind = type(node)
+        if kind in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+            continue
+        if kind is cst.Return or (kind in (cst.Break, cst.Continue) and not in_loop):
+            return True
+        inner = in_loop or kind in (cst.For, cst.While)
+        stack.extend((child, inner) for child in children(node))
+    return False
+
+
+_CATCHES_RUNTIME_ERROR = frozenset({"RuntimeError", "Exception", "BaseException"})
+
+
+def catches_the_running_loop_error(
+    statements: Sequence[cst.BaseStatement], runners: set[int]
+) -> bool:
+    """A ``try`` in the region whose handlers catch ``RuntimeError`` around a runner call:
+    inside a running loop the original swallows "asyncio.run() cannot be called from a
+    running event loop" and goes on; the fix raises it before the handler exists."""
+    for statement in statements:
+        for node in descendants(statement):
+            if not isinstance(node, (cst.Try, cst.TryStar)):
+                continue
+            if not any(id(n) in runners for n in descendants(node.body)):
+                continue
+            for handler in node.handlers:
+                if handler.type is None or _names_in(handler.type) & _CATCHES_RUNTIME_ERROR:
+                    return True
+    return False
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    return {n.value for n in descendants(node) if isinstance(n, cst.Name)}
+
+
+# Introspection and loop-scoped state ---------------------------------------------------
+_INTROSPECTION = {
+    "locals": "locals()",
+    "vars": "vars()",
+    "eval": "eval()",
+    "exec": "exec()",
+    "_getframe": "sys._getframe()",
+    "currentframe": "inspect.currentframe()",
+}
+
+
+def introspection_in(scope: cst.CSTNode) -> str | None:
+    """A call that reads the scope's variables by name (``locals()``, ``eval``, a frame's
+    ``f_locals``): names moved into the coroutine would vanish from it."""
+    stack = list(children(scope))
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+            continue
+        if kind is cst.Call:
+            name = dotted_name(node.func)  # type: ignore[attr-defined]
+            short = name.rsplit(".", 1)[-1] if name else None
+            if short in _INTROSPECTION and (short not in ("locals", "vars") or name == short):
+                return _INTROSPECTION[short]
+        stack.extend(children(node))
+    return None
+
+
+_TASK_SPAWNERS = frozenset({"create_task", "ensure_future"})
+_DECIMAL_CONTEXT = frozenset({"getcontext", "setcontext", "localcontext"})
+
+
+def loop_state_hazard(module: cst.Module, coroutines: Iterable[str]) -> str | None:
+    """Why one loop would share state that separate loops kept apart, judged from the
+    module's own ``async def``s that the runner calls run: a task left running (the old
+    loop cancelled it on close), a ``ContextVar`` set, or the decimal context changed
+    (each ``asyncio.run`` ran in a copy of the context)."""
+    wanted = set(coroutines)
+    if not wanted:
+        return None
+    context_vars = _context_var_names(module)
+    for statement in module.body:
+        if not (
+            isinstance(statement, cst.FunctionDef)
+            and statement.asynchronous is not None
+            and statement.name.value in wanted
+        ):
+            continue
+        reason = _coroutine_hazard(statement, context_vars)
+        if reason is not None:
+            return f"{reason} in {statement.name.value}(); one loop keeps it for the next call"
+    return None
+
+
+def _coroutine_hazard(function: cst.FunctionDef, context_vars: set[str]) -> str | None:
+    awaited: set[int] = set()
+    for node in descendants(function.body):
+        if isinstance(node, cst.Await):
+            awaited.add(id(node.expression))
+        if not isinstance(node, cst.Call):
+            continue
+        name = dotted_name(node.func) or ""
+        short = name.rsplit(".", 1)[-1]
+        if short in _TASK_SPAWNERS and id(node) not in awaited:
+            return f"a task started with {short}() and not awaited"
+        if short == "set" and name.rsplit(".", 1)[0] in context_vars:
+            return f"ContextVar '{name.rsplit('.', 1)[0]}' set"
+        if short in _DECIMAL_CONTEXT:
+            return f"the decimal context changed with {short}()"
+    return None
+
+
+def _context_var_names(module: cst.Module) -> set[str]:
+    names: set[str] = set()
+    for node in descendants(module):
+        if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+            called = dotted_name(node.value.func) or ""
+            if called.rsplit(".", 1)[-1] == "ContextVar":
+                names.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+    return names
+
+
+# Django ORM, recognised by shape ---------------------------------------------------------
+_ORM_METHODS = frozenset({"save", "delete", "refresh_from_db", "full_clean"})
+
+
+def orm_shaped(statements: Sequence[cst.BaseStatement]) -> str | None:
+    """ORM access that Django refuses inside an event loop, recognised by its shape, since
+    a file may import only its own models: ``X.objects...``, ``obj.save()``,
+    ``obj.delete()``, and iterating a manager's queryset."""
+    for statement in statements:
+        for node in descendants(statement):
+            if isinstance(node, cst.Attribute) and node.attr.value == "objects":
+                return f"'{dotted_name(node) or 'objects'}' (Django ORM)"
+            if (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in _ORM_METHODS
+            ):
+                return f"'.{node.func.attr.value}()' (Django ORM)"
+    return None
+
+
+# Test code ---------------------------------------------------------------------------------
+TEST_CODE_REASON = "tests often start several loops on purpose"
+
+
+def is_test_code(path: str, function: str | None) -> bool:
+    """``test_*.py``, ``*_test.py``, ``conftest.py``, files under a ``tests``/``test``
+    directory, and functions named ``test_*``."""
+    normalized = path.replace("\\", "/")
+    parts = normalized.split("/")
+    name = parts[-1]
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return True
+    if any(part in ("tests", "test") for part in parts[:-1]):
+        return True
+    return bool(function and function.startswith("test_"))

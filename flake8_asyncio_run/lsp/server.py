@@ -24,7 +24,7 @@ from pygls.uris import to_fs_path
 from flake8_asyncio_run import __version__
 from flake8_asyncio_run.checker import FileResult, check_source
 from flake8_asyncio_run.config import ConfigError, Settings, load_settings
-from flake8_asyncio_run.discovery import is_excluded
+from flake8_asyncio_run.discovery import is_force_excluded
 from flake8_asyncio_run.findings import Finding, Span
 from flake8_asyncio_run.lsp.actions import FIXABLE, Offer, offers, overlaps, styles_for
 from flake8_asyncio_run.lsp.encoding import from_client, to_client
@@ -297,20 +297,9 @@ def analyse(text: str, path: Path, root: Path, settings: Settings, version: int 
     """Runs in a worker thread: the same pipeline as ``check`` on the buffer's text."""
     name = str(path)
     rooted = rooted_settings(settings, root)
-    if excluded(path, root, rooted.excludes):
+    if is_force_excluded(path, rooted.excludes, root):
         return Checked(version, text, FileResult(name), settings, root)
     return Checked(version, text, check_source(text, name, rooted), settings, root)
-
-
-def excluded(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
-    """As ``check --force-exclude`` run from ``root`` decides: the file, or a directory
-    between it and the root, matches an exclude."""
-    candidate = path
-    while candidate != root and candidate.parent != candidate:
-        if is_excluded(str(candidate), patterns):
-            return True
-        candidate = candidate.parent
-    return False
 
 
 def _rooted(pattern: str, root: Path) -> str:

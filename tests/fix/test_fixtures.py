@@ -22,9 +22,9 @@ import pytest
 
 from flake8_asyncio_run.analysis import analyze_source
 from flake8_asyncio_run.checker import check_source
+from flake8_asyncio_run.cli.fix import unified_diff
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.fix import fix_text, plan_fixes
-from flake8_asyncio_run.fix.diff import unified_diff
 from flake8_asyncio_run.targets import parse_target
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "fix"

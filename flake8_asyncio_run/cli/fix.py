@@ -4,28 +4,33 @@ Stdout carries only the payload (the diff, or the fixed source for ``-``); findi
 and the summary go to stderr.  Exit codes follow ruff: 0 when no finding remains, 1 when
 some remain (or, with ``--exit-non-zero-on-fix``, when a file changed; with ``--diff``,
 exactly when there is a diff), 2 on usage, I/O or internal errors.
+
+The fixer itself (``flake8_asyncio_run.fix``) is a library and prints nothing; this
+module loads it, and libcst with it, so ``cli/__init__`` imports it only for ``fix``.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flake8_asyncio_run.checker import FileResult
-from flake8_asyncio_run.cli import (
+from flake8_asyncio_run.cli.common import (
     EXIT_CLEAN,
     EXIT_ERROR,
     EXIT_FINDINGS,
+    StdinFile,
     collect_paths,
     settings_from_args,
+    stdin_file,
 )
 from flake8_asyncio_run.config import Settings
-from flake8_asyncio_run.discovery import is_excluded
-from flake8_asyncio_run.fix.diff import unified_diff
-from flake8_asyncio_run.fix.model import FixOutcome, StyleOption
-from flake8_asyncio_run.fix.pipeline import fix_text
+from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
+from flake8_asyncio_run.output import write_report
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
 from flake8_asyncio_run.sourcefile import (
     SourceText,
@@ -81,14 +86,13 @@ class _Run:
 def run_fix(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     run = _Run(args, settings)
-    if args.paths == ["-"]:
-        _fix_stdin(run)
-    else:
+    stdin = stdin_file(args, settings)
+    if stdin is None:
         for path in collect_paths(args, settings):
             _fix_file(run, path)
+    else:
+        _fix_stdin(run, stdin)
     if args.diff and args.output_format != "text":
-        from flake8_asyncio_run.output import write_report
-
         write_report(
             args.output_format,
             run.results,
@@ -113,11 +117,11 @@ def run_fix(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _fix_stdin(run: _Run) -> None:
+def _fix_stdin(run: _Run, stdin: StdinFile) -> None:
     args = run.args
-    name = args.stdin_filename or "-"
-    data = sys.stdin.buffer.read()
-    if args.force_exclude and args.stdin_filename and is_excluded(name, run.settings.excludes):
+    name = stdin.name
+    data = stdin.read()
+    if stdin.excluded:
         if not args.diff:
             sys.stdout.buffer.write(data)
         return
@@ -155,10 +159,13 @@ def _fix_file(run: _Run, path: str) -> None:
         return
     try:
         write_fixed(path, splice(data, source, outcome.text), snapshot)
+        return
     except WriteRefused as refused:
         run.errors.append(f"{path}: not written: {refused}")
     except (OSError, UnicodeEncodeError) as error:
         run.errors.append(f"{path}: cannot write the fixed file: {error}")
+    # Nothing was written, so nothing was fixed: the summary must not count it.
+    run.outcomes[-1] = replace(outcome, text=outcome.source, applied=())
 
 
 def _report(run: _Run) -> None:
@@ -174,12 +181,12 @@ def _report(run: _Run) -> None:
             )
     for error in run.errors:
         print(f"flake8-asyncio-run: error: {error}", file=sys.stderr)
-    summary = summarize(run.outcomes, run.args.diff)
+    summary = fix_summary(run.outcomes, run.args.diff)
     if summary:
         print(summary, file=sys.stderr)
 
 
-def summarize(outcomes: list[FixOutcome], diff: bool) -> str:
+def fix_summary(outcomes: list[FixOutcome], diff: bool) -> str:
     """``3 fixed, 1 left: 'return' between the calls (use --unsafe-fixes or --style runner)``"""
     fixed = sum(o.fixed_count for o in outcomes if o.internal_error is None)
     reasons: Counter[str] = Counter()
@@ -196,3 +203,26 @@ def summarize(outcomes: list[FixOutcome], diff: bool) -> str:
         reason if count == 1 else f"{reason} (x{count})" for reason, count in reasons.most_common()
     )
     return f"{head}, {left} left: {details}"
+
+
+# --- Unified diffs that ``patch`` and ``git apply`` accept, CRLF and missing final
+# newlines included.
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+NO_NEWLINE = "\\ No newline at end of file\n"
+
+
+def split_keeping_ends(text: str) -> list[str]:
+    return _LINE.findall(text)
+
+
+def unified_diff(before: str, after: str, path: str) -> str:
+    lines = difflib.unified_diff(
+        split_keeping_ends(before), split_keeping_ends(after), fromfile=path, tofile=path
+    )
+    out: list[str] = []
+    for line in lines:
+        out.append(line)
+        if not line.endswith(("\n", "\r")):
+            out.append("\n" + NO_NEWLINE)
+    return "".join(out)

@@ -3,6 +3,9 @@
 Stdout carries only the payload (findings, a diff, fixed source, a machine format);
 summaries and errors go to stderr.  Exit codes: 0 clean, 1 findings, 2 usage or I/O
 errors.
+
+This module holds the parser and the dispatch; ``common`` what the commands share
+(exit codes, settings, paths), ``check`` and ``fix`` one command each.
 """
 
 from __future__ import annotations
@@ -11,19 +14,17 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from flake8_asyncio_run import __version__
-from flake8_asyncio_run.checker import FileResult, check_bytes, check_files
-from flake8_asyncio_run.config import ConfigError, Settings, load_settings, normalize
-from flake8_asyncio_run.discovery import is_force_excluded, iter_python_files
-from flake8_asyncio_run.output import FORMATS, write_report
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-class UsageError(Exception):
-    pass
+from flake8_asyncio_run.cli.check import run_check
+from flake8_asyncio_run.cli.common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    UsageError,
+)
+from flake8_asyncio_run.config import ConfigError
+from flake8_asyncio_run.output import FORMATS
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
@@ -117,75 +118,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _list(value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    return tuple(item.strip() for item in value.replace("\n", ",").split(",") if item.strip())
-
-
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Config files first, then the flags, which override them key by key."""
-    settings = Settings() if args.isolated else load_settings(Path.cwd())
-    flags = {
-        "select": _list(args.select),
-        "extend-select": _list(args.extend_select),
-        "ignore": _list(args.ignore),
-        "extend-ignore": _list(args.extend_ignore),
-        "per-file-ignores": args.per_file_ignores,
-        "exclude": _list(args.exclude),
-        "extend-exclude": _list(args.extend_exclude),
-        "asyncio-runners": _list(args.asyncio_runners),
-        "loop-bound-factories": _list(args.loop_bound_factories),
-        "target-version": getattr(args, "target_version", None),
-    }
-    return settings.merged(normalize(flags, "command line"), "command line")
-
-
-def collect_paths(args: argparse.Namespace, settings: Settings) -> list[str]:
-    if "-" in args.paths and len(args.paths) > 1:
-        raise UsageError("'-' (standard input) cannot be combined with other paths")
-    # lexists: a broken or looping symlink is there, and reading it says what it is.
-    missing = [p for p in args.paths if p != "-" and not os.path.lexists(p)]
-    if missing:
-        raise UsageError(f"no such file or directory: {', '.join(missing)}")
-    return list(iter_python_files(args.paths, settings.excludes, args.force_exclude))
-
-
-def run_check(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
-    if args.paths == ["-"]:
-        name = args.stdin_filename or "-"
-        if (
-            args.force_exclude
-            and args.stdin_filename
-            and is_force_excluded(name, settings.excludes)
-        ):
-            results: list[FileResult] = []
-        else:
-            results = [check_bytes(sys.stdin.buffer.read(), name, settings)]
-    else:
-        results = check_files(collect_paths(args, settings), settings, args.jobs)
-    write_report(args.output_format, results, sys.stdout, settings=settings)
-    return summarize(results, exit_zero=args.exit_zero)
-
-
-def summarize(results: Sequence[FileResult], exit_zero: bool = False) -> int:
-    errors = [r.error for r in results if r.error]
-    for error in errors:
-        print(f"flake8-asyncio-run: error: {error}", file=sys.stderr)
-    count = sum(len(r.findings) for r in results)
-    files = sum(1 for r in results if r.findings)
-    if count:
-        plural = "s" if count != 1 else ""
-        print(
-            f"Found {count} finding{plural} in {files} file{'s' if files != 1 else ''}.",
-            file=sys.stderr,
-        )
-    if errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if count and not exit_zero else EXIT_CLEAN
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -193,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return run_check(args)
         if args.command == "fix":
-            from flake8_asyncio_run.fix.command import run_fix
+            from flake8_asyncio_run.cli.fix import run_fix  # loads libcst
 
             return run_fix(args)
         from flake8_asyncio_run.lsp import serve
@@ -203,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"flake8-asyncio-run: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``| head``): stop quietly, as Unix tools do, and keep
         # the interpreter from complaining when it flushes stdout at exit.

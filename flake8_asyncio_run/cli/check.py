@@ -1,0 +1,50 @@
+"""``flake8-asyncio-run check``: the findings on stdout in the chosen format; errors and
+the count on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from flake8_asyncio_run.checker import FileResult, check_bytes, check_files
+from flake8_asyncio_run.cli.common import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    collect_paths,
+    settings_from_args,
+    stdin_file,
+)
+from flake8_asyncio_run.output import write_report
+
+
+def run_check(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    stdin = stdin_file(args, settings)
+    if stdin is None:
+        results = check_files(collect_paths(args, settings), settings, args.jobs)
+    elif stdin.excluded:
+        results = []
+    else:
+        results = [check_bytes(stdin.read(), stdin.name, settings)]
+    write_report(args.output_format, results, sys.stdout, settings=settings)
+    return print_summary(results, exit_zero=args.exit_zero)
+
+
+def print_summary(results: Sequence[FileResult], exit_zero: bool = False) -> int:
+    """Print each error and the number of findings to stderr; return the exit code."""
+    errors = [r.error for r in results if r.error]
+    for error in errors:
+        print(f"flake8-asyncio-run: error: {error}", file=sys.stderr)
+    count = sum(len(r.findings) for r in results)
+    files = sum(1 for r in results if r.findings)
+    if count:
+        plural = "s" if count != 1 else ""
+        print(
+            f"Found {count} finding{plural} in {files} file{'s' if files != 1 else ''}.",
+            file=sys.stderr,
+        )
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if count and not exit_zero else EXIT_CLEAN

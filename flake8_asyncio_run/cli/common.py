@@ -1,0 +1,82 @@
+"""What ``check`` and ``fix`` share: exit codes, usage errors, the settings from the
+config files and the flags, the files a run looks at, and standard input (one
+``--force-exclude`` rule for both commands)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from flake8_asyncio_run.config import Settings, load_settings, normalize
+from flake8_asyncio_run.discovery import is_force_excluded, iter_python_files
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: Ctrl-C: 128 + SIGINT, as shells report it.
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    pass
+
+
+def _list(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(item.strip() for item in value.replace("\n", ",").split(",") if item.strip())
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Config files first, then the flags, which override them key by key."""
+    settings = Settings() if args.isolated else load_settings(Path.cwd())
+    flags = {
+        "select": _list(args.select),
+        "extend-select": _list(args.extend_select),
+        "ignore": _list(args.ignore),
+        "extend-ignore": _list(args.extend_ignore),
+        "per-file-ignores": args.per_file_ignores,
+        "exclude": _list(args.exclude),
+        "extend-exclude": _list(args.extend_exclude),
+        "asyncio-runners": _list(args.asyncio_runners),
+        "loop-bound-factories": _list(args.loop_bound_factories),
+        "target-version": getattr(args, "target_version", None),
+    }
+    return settings.merged(normalize(flags, "command line"), "command line")
+
+
+def collect_paths(args: argparse.Namespace, settings: Settings) -> list[str]:
+    if "-" in args.paths and len(args.paths) > 1:
+        raise UsageError("'-' (standard input) cannot be combined with other paths")
+    # lexists: a broken or looping symlink is there, and reading it says what it is.
+    missing = [p for p in args.paths if p != "-" and not os.path.lexists(p)]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    return list(iter_python_files(args.paths, settings.excludes, args.force_exclude))
+
+
+@dataclass(frozen=True)
+class StdinFile:
+    """The file read from ``-``."""
+
+    #: ``--stdin-filename``, else ``-``: for messages, per-file-ignores and excludes.
+    name: str
+    #: ``--force-exclude`` with a ``--stdin-filename`` that an exclude matches, by the
+    #: rule for explicit paths: ``check`` reports nothing, ``fix`` passes the input on.
+    excluded: bool
+
+    @staticmethod
+    def read() -> bytes:
+        return sys.stdin.buffer.read()
+
+
+def stdin_file(args: argparse.Namespace, settings: Settings) -> StdinFile | None:
+    """The file read from ``-``; None when the run is given paths."""
+    if args.paths != ["-"]:
+        return None
+    name = args.stdin_filename or "-"
+    excluded = bool(
+        args.force_exclude and args.stdin_filename and is_force_excluded(name, settings.excludes)
+    )
+    return StdinFile(name, excluded)
