@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from flake8_asyncio_run.findings import Applicability, TextEdit
 from flake8_asyncio_run.fix.context import FileContext
 from flake8_asyncio_run.fix.locate import Link
-from flake8_asyncio_run.fix.model import Applicability, TextEdit
 from flake8_asyncio_run.fix.names import (
     Facts,
     defined_before,

@@ -23,8 +23,8 @@ from flake8_asyncio_run.cli import (
 )
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.discovery import is_excluded
+from flake8_asyncio_run.findings import FixOutcome, StyleOption
 from flake8_asyncio_run.fix.diff import unified_diff
-from flake8_asyncio_run.fix.model import FixOutcome, StyleOption
 from flake8_asyncio_run.fix.pipeline import fix_text
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
 from flake8_asyncio_run.sourcefile import SourceText, decode_source, write_atomically

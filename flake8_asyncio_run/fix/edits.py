@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from flake8_asyncio_run.findings import Span
-from flake8_asyncio_run.fix.model import FixPlan, TextEdit
+from flake8_asyncio_run.findings import FixPlan, Span, TextEdit
 
 # The line breaks ``ast`` and libcst count (not str.splitlines' \x0c, \u2028 ...).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

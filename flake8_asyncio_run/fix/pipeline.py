@@ -12,9 +12,8 @@ from contextlib import contextmanager
 
 from flake8_asyncio_run.checker import FileResult, check_parsed, check_source
 from flake8_asyncio_run.config import Settings
-from flake8_asyncio_run.findings import Finding
+from flake8_asyncio_run.findings import Finding, FixOutcome, FixPlan
 from flake8_asyncio_run.fix.edits import apply_edits, compatible_plans
-from flake8_asyncio_run.fix.model import FixOutcome, FixPlan
 from flake8_asyncio_run.fix.planner import checked_style, plan_fixes
 from flake8_asyncio_run.targets import parse_target, running_target
 

@@ -7,12 +7,11 @@ from collections.abc import Sequence
 import libcst as cst
 
 from flake8_asyncio_run.analysis import Analysis
-from flake8_asyncio_run.findings import Finding
+from flake8_asyncio_run.findings import Finding, FixPlan, StyleOption, TextEdit
 from flake8_asyncio_run.fix.await_style import CannotUnpack, to_await, unpack
 from flake8_asyncio_run.fix.combine import Assessment, assess_combine
 from flake8_asyncio_run.fix.context import FileContext
 from flake8_asyncio_run.fix.locate import CallSite, locate
-from flake8_asyncio_run.fix.model import FixPlan, StyleOption, TextEdit
 from flake8_asyncio_run.fix.prepare import Prepared, prepare
 from flake8_asyncio_run.fix.regions import Region, build_regions, group_findings
 from flake8_asyncio_run.fix.render import render

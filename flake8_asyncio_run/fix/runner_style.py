@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from flake8_asyncio_run.findings import Span
+from flake8_asyncio_run.findings import Span, TextEdit
 from flake8_asyncio_run.fix.combine import Assessment
 from flake8_asyncio_run.fix.context import FileContext
-from flake8_asyncio_run.fix.model import TextEdit
 from flake8_asyncio_run.fix.prepare import Prepared
 from flake8_asyncio_run.fix.rewrite import (
     RegionRewriter,

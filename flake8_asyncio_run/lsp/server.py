@@ -25,10 +25,10 @@ from flake8_asyncio_run import __version__
 from flake8_asyncio_run.checker import FileResult, check_source
 from flake8_asyncio_run.config import ConfigError, Settings, load_settings
 from flake8_asyncio_run.discovery import is_excluded
-from flake8_asyncio_run.findings import Finding, Span
+from flake8_asyncio_run.findings import Finding, FixPlan, Span
 from flake8_asyncio_run.lsp.actions import FIXABLE, Offer, offers, overlaps, styles_for
 from flake8_asyncio_run.lsp.encoding import from_client, to_client
-from flake8_asyncio_run.output.report import PlanLike, line_starts, plan_file
+from flake8_asyncio_run.output.report import line_starts
 from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.rules import RULES
 from flake8_asyncio_run.selection import SYNTAX_ERROR
@@ -54,7 +54,7 @@ class Checked:
     settings: Settings
     root: Path
     #: Plans per fix style, computed on the first code-action request.
-    plans: dict[str, list[PlanLike]] = field(default_factory=dict)
+    plans: dict[str, list[FixPlan]] = field(default_factory=dict)
     #: The text after ``fix`` (safe fixes), computed on the first fix-all request.
     fixed: str | None = None
 
@@ -334,13 +334,15 @@ def rooted_settings(settings: Settings, root: Path) -> Settings:
     )
 
 
-def plans_for(checked: Checked) -> list[PlanLike]:
+def plans_for(checked: Checked) -> list[FixPlan]:
     """Runs in a worker thread: the fixer's plans for each style the target allows."""
+    from flake8_asyncio_run.fix import plan_result
+
     target = resolve_target(checked.settings, checked.root)
-    plans: list[PlanLike] = []
+    plans: list[FixPlan] = []
     for style in styles_for(target):
         if style not in checked.plans:
-            checked.plans[style] = plan_file(checked.result, checked.settings, target, style)
+            checked.plans[style] = plan_result(checked.result, checked.settings, target, style)
         plans.extend(checked.plans[style])
     return plans
 
