@@ -4,14 +4,10 @@ newlines included."""
 from __future__ import annotations
 
 import difflib
-import re
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+from flake8_asyncio_run.lines import split_keeping_ends
+
 NO_NEWLINE = "\\ No newline at end of file\n"
-
-
-def split_keeping_ends(text: str) -> list[str]:
-    return _LINE.findall(text)
 
 
 def unified_diff(before: str, after: str, path: str) -> str:

@@ -1,49 +1,11 @@
-"""Applying text edits given in code-point spans, and the line arithmetic they need."""
+"""Applying text edits given in code-point spans."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
-from flake8_asyncio_run.findings import FixPlan, Span, TextEdit
-
-# The line breaks ``ast`` and libcst count (not str.splitlines' \x0c, \u2028 ...).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-class LineIndex:
-    """(line, code-point column) <-> offset into the text."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
-
-    @property
-    def line_count(self) -> int:
-        return len(self.starts)
-
-    def offset(self, line: int, col: int) -> int:
-        if line > len(self.starts):
-            return len(self.text)
-        return min(self.starts[line - 1] + col, len(self.text))
-
-    def line_text(self, line: int) -> str:
-        """The line without its terminator."""
-        start = self.starts[line - 1]
-        end = self.starts[line] if line < len(self.starts) else len(self.text)
-        return self.text[start:end].rstrip("\r\n")
-
-    def indentation(self, line: int) -> str:
-        text = self.line_text(line)
-        return text[: len(text) - len(text.lstrip(" \t\f"))]
-
-    def whole_lines(self, first: int, last: int) -> tuple[Span, bool]:
-        """The span of lines ``first..last`` with the last line's terminator, and whether
-        the last line is the file's last and has no terminator."""
-        if last < len(self.starts):
-            return Span(first, 0, last + 1, 0), False
-        end_col = len(self.text) - self.starts[last - 1]
-        return Span(first, 0, last, end_col), True
+from flake8_asyncio_run.findings import FixPlan, TextEdit
+from flake8_asyncio_run.lines import LineIndex
 
 
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:

@@ -9,7 +9,6 @@ folder that holds the document, read as the CLI reads them.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import logging
 import os
 from collections.abc import Sequence
@@ -26,10 +25,9 @@ from flake8_asyncio_run.checker import FileResult, check_source
 from flake8_asyncio_run.config import ConfigError, Settings, load_settings
 from flake8_asyncio_run.discovery import is_excluded
 from flake8_asyncio_run.findings import Finding, FixPlan, Span
+from flake8_asyncio_run.lines import LineIndex, split_lines
 from flake8_asyncio_run.lsp.actions import FIXABLE, Offer, offers, overlaps, styles_for
 from flake8_asyncio_run.lsp.encoding import from_client, to_client
-from flake8_asyncio_run.output.report import line_starts
-from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.rules import RULES
 from flake8_asyncio_run.selection import SYNTAX_ERROR
 from flake8_asyncio_run.targets import resolve_target
@@ -279,18 +277,13 @@ def fix_all_action(
     # Never split a \r\n pair between the kept and the replaced text.
     if 0 < prefix < len(old) and old[prefix - 1] == "\r" and old[prefix] == "\n":
         prefix -= 1
-    starts = line_starts(old)
-    span = Span(*_line_col(starts, prefix), *_line_col(starts, len(old) - suffix))
+    index = LineIndex(old)
+    span = Span(*index.line_col(prefix), *index.line_col(len(old) - suffix))
     offer = Offer(FIX_ALL_TITLE, False, (), ((span, fixed[prefix : len(fixed) - suffix]),))
     action = code_action(uri, checked, offer, lines, encoding, versioned)
     action.kind = FIX_ALL
     action.diagnostics = None
     return action
-
-
-def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
-    line = bisect.bisect_right(starts, offset)
-    return line, offset - starts[line - 1]
 
 
 def analyse(text: str, path: Path, root: Path, settings: Settings, version: int | None) -> Checked:

@@ -13,8 +13,8 @@ import json
 from typing import Any, TextIO
 
 from flake8_asyncio_run.findings import Span, TextEdit
-from flake8_asyncio_run.output.report import Fix, Report, is_applied, line_starts
-from flake8_asyncio_run.positions import split_lines
+from flake8_asyncio_run.lines import line_starts, split_lines
+from flake8_asyncio_run.output.report import Fix, Report, is_applied
 from flake8_asyncio_run.rules import RULES
 
 SOURCE = {

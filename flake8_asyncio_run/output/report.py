@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from flake8_asyncio_run.checker import FileResult
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Applicability, Finding, FixPlan, TextEdit
-from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.rules import RULES
 from flake8_asyncio_run.selection import SYNTAX_ERROR
 from flake8_asyncio_run.targets import TargetResolver
@@ -90,18 +89,6 @@ def relative_path(path: str, cwd: str | None = None) -> str:
     except ValueError:  # another drive on Windows
         relative = os.path.abspath(path)
     return relative.replace(os.sep, "/")
-
-
-def line_starts(text: str) -> list[int]:
-    """The offset of each line's first character, lines as ``ast`` numbers them."""
-    starts = [0]
-    index = 0
-    for line in split_lines(text)[:-1]:
-        index += len(line)
-        # The terminator after this line: \r\n, \r or \n.
-        index += 2 if text.startswith("\r\n", index) else 1
-        starts.append(index)
-    return starts
 
 
 def _fixer_plans(

@@ -188,7 +188,8 @@ def test_flake8_plugin_does_not_import_libcst() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["flake8_asyncio_run.findings", "flake8_asyncio_run.output.report"]
+    "module",
+    ["flake8_asyncio_run.findings", "flake8_asyncio_run.lines", "flake8_asyncio_run.output.report"],
 )
 def test_fix_types_and_reports_import_without_libcst(module: str) -> None:
     """The plan and edit types live in ``findings``, so the output formats (and anyone
