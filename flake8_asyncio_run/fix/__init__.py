@@ -23,8 +23,7 @@ from flake8_asyncio_run.findings import (
     StyleOption,
     TextEdit,
 )
-from flake8_asyncio_run.fix.edits import apply_plans
-from flake8_asyncio_run.fix.pipeline import fix_text
+from flake8_asyncio_run.fix.pipeline import apply_plans, fix_text
 from flake8_asyncio_run.fix.planner import plan_fixes
 from flake8_asyncio_run.selection import SYNTAX_ERROR
 

@@ -16,19 +16,20 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from flake8_asyncio_run.findings import Applicability, TextEdit
+from flake8_asyncio_run.findings import TextEdit
 from flake8_asyncio_run.fix.context import FileContext
-from flake8_asyncio_run.fix.locate import Link
-from flake8_asyncio_run.fix.names import (
+from flake8_asyncio_run.fix.facts import (
     Facts,
     defined_before,
     mentioned_names,
     parameter_names,
     scope_facts,
 )
-from flake8_asyncio_run.fix.prepare import Prepared, prepare
+from flake8_asyncio_run.fix.locate import Link
+from flake8_asyncio_run.fix.regions import Assessment, Prepared, prepare
 from flake8_asyncio_run.fix.rewrite import (
     RegionRewriter,
+    keyword_text,
     layout_region,
     render_block,
     rewrite_statements,
@@ -37,13 +38,6 @@ from flake8_asyncio_run.fix.safety import combine_hazard, no_combine_reason
 from flake8_asyncio_run.fix.walk import children
 
 MID_RETURN = "'return' between the calls"
-
-
-@dataclass(frozen=True)
-class Assessment:
-    applicability: Applicability
-    reason: str | None
-    edits: tuple[TextEdit, ...] = ()
 
 
 @dataclass
@@ -270,13 +264,6 @@ def _runner_text(ctx: FileContext, prepared: Prepared) -> str:
     return ctx.code(func).strip()
 
 
-def _keywords(ctx: FileContext, prepared: Prepared) -> str:
-    nodes = prepared.first.keyword_nodes
-    return ", ".join(
-        ctx.code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip() for arg in nodes
-    )
-
-
 def _blank_lines_needed(ctx: FileContext, prepared: Prepared, start: int, top_level: bool) -> int:
     """Blank lines to add before the new ``async def`` so that it is laid out as
     pycodestyle expects (E302: two at top level, E306: one when nested), unless it is
@@ -321,7 +308,7 @@ def _edits(
     parts.append(body)
     if names.returned and not carried:
         parts.append(f"{inner}return {', '.join(names.returned)}{nl}")
-    keywords = _keywords(ctx, prepared)
+    keywords = keyword_text(ctx, prepared.first.keyword_nodes)
     extra = f", {keywords}" if keywords else ""
     if prepared.family == "asyncio" or prepared.own[0].call.form == "wrapper":
         call = f"{runner}({coroutine}(){extra})"

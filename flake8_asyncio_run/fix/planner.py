@@ -8,13 +8,19 @@ import libcst as cst
 
 from flake8_asyncio_run.analysis import Analysis
 from flake8_asyncio_run.findings import Finding, FixPlan, StyleOption, TextEdit
-from flake8_asyncio_run.fix.await_style import CannotUnpack, to_await, unpack
-from flake8_asyncio_run.fix.combine import Assessment, assess_combine
+from flake8_asyncio_run.fix.calls import CannotUnpack, to_await, unpack
+from flake8_asyncio_run.fix.combine import assess_combine
 from flake8_asyncio_run.fix.context import FileContext
 from flake8_asyncio_run.fix.locate import CallSite, locate
-from flake8_asyncio_run.fix.prepare import Prepared, prepare
-from flake8_asyncio_run.fix.regions import Region, build_regions, group_findings
-from flake8_asyncio_run.fix.render import render
+from flake8_asyncio_run.fix.positions import render
+from flake8_asyncio_run.fix.regions import (
+    Assessment,
+    Prepared,
+    Region,
+    build_regions,
+    group_findings,
+    prepare,
+)
 from flake8_asyncio_run.fix.runner_style import assess_runner
 from flake8_asyncio_run.fix.safety import uses_django
 from flake8_asyncio_run.rules import FIXABLE, REGION_CODES, RULES

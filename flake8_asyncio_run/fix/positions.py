@@ -1,4 +1,7 @@
-"""Code-point positions of libcst nodes, from cheap code-generation passes.
+"""Code-point positions of libcst nodes, from cheap code-generation passes; and
+rendering a node at a given indentation.  Both drive libcst's code generation through
+its private API (``CodegenState``, ``CodePosition``, ``CodeRange``): this is the only
+module of the package that touches it.
 
 libcst's ``PositionProvider`` splits every token on newlines and builds two position
 objects per node; on the files we fix that cost several times a plain parse.  Here a
@@ -153,6 +156,20 @@ class Positions:
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
         start, end = self._range(node)
         return CodeRange(self._position(start), self._position(end))
+
+
+def render(module: cst.Module, node: cst.CSTNode, indent: str = "") -> str:
+    """``node``'s code as it reads at ``indent``.  ``Module.code_for_node`` renders a node
+    as if it stood at column 0, which loses the indentation of continuation lines and
+    comments inside a nested block; presetting the block's indentation keeps every line
+    where a person would expect it."""
+    state = CodegenState(
+        default_indent=module.default_indent,
+        default_newline=module.default_newline,
+        indent_tokens=[indent] if indent else [],
+    )
+    node._codegen(state)
+    return "".join(state.tokens)
 
 
 def _anchor(statement: cst.BaseStatement) -> cst.CSTNode:

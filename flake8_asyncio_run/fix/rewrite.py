@@ -1,5 +1,6 @@
-"""The libcst transformer that rewrites a region's statements, and how the region's
-text is cut out of the file (whole lines, with the comment block just above it)."""
+"""What both styles share to write a region anew: the libcst transformer that rewrites
+its statements, how its text is cut out of the file (whole lines, with the comment
+block just above it), and rendering the new text at the right indentation."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Literal
 import libcst as cst
 
 from flake8_asyncio_run.findings import Span
-from flake8_asyncio_run.fix.await_style import to_await, to_runner_run, unpack
+from flake8_asyncio_run.fix.calls import to_await, to_runner_run, unpack
 from flake8_asyncio_run.fix.context import FileContext
 from flake8_asyncio_run.fix.locate import CallSite
-from flake8_asyncio_run.fix.render import render_statements
+from flake8_asyncio_run.fix.positions import render
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
@@ -138,4 +139,12 @@ def layout_region(ctx: FileContext, statements: Sequence[cst.BaseStatement]) -> 
 
 
 def render_block(ctx: FileContext, statements: Sequence[cst.BaseStatement], indent: str) -> str:
-    return render_statements(ctx.module, statements, indent)
+    """The statements' code, each at ``indent``."""
+    return "".join(render(ctx.module, statement, indent) for statement in statements)
+
+
+def keyword_text(ctx: FileContext, keywords: Sequence[cst.Arg]) -> str:
+    """The runner's keyword arguments as one argument list: ``debug=True, x=1``."""
+    return ", ".join(
+        ctx.code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip() for arg in keywords
+    )

@@ -10,11 +10,11 @@ from __future__ import annotations
 import libcst as cst
 
 from flake8_asyncio_run.findings import Span, TextEdit
-from flake8_asyncio_run.fix.combine import Assessment
 from flake8_asyncio_run.fix.context import FileContext
-from flake8_asyncio_run.fix.prepare import Prepared
+from flake8_asyncio_run.fix.regions import Assessment, Prepared
 from flake8_asyncio_run.fix.rewrite import (
     RegionRewriter,
+    keyword_text,
     layout_region,
     render_block,
     rewrite_statements,
@@ -40,10 +40,7 @@ def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
     runner = ctx.fresh("runner")
     rewriter = RegionRewriter(module, prepared.own, "runner", runner_name=runner)
     body = render_block(ctx, rewrite_statements(layout.statements, rewriter), layout.inner)
-    keywords = ", ".join(
-        ctx.code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip()
-        for arg in prepared.first.keyword_nodes
-    )
+    keywords = keyword_text(ctx, prepared.first.keyword_nodes)
     text = f"{layout.indent}with {reference}.Runner({keywords}) as {runner}:{nl}{body}"
     if layout.no_newline:
         text = text[: -len(nl)]

@@ -20,7 +20,7 @@ from flake8_asyncio_run.fix import (
     pipeline,
     plan_fixes,
 )
-from flake8_asyncio_run.fix.edits import apply_edits, compatible_plans
+from flake8_asyncio_run.fix.pipeline import apply_edits, compatible_plans
 
 SOURCE = textwrap.dedent(
     """\
