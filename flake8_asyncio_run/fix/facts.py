@@ -9,8 +9,9 @@ only, and the facts the safety policy needs (yields, returns, escaping break/con
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -131,62 +132,27 @@ class _Walker:
     def suite(self, body: cst.BaseSuite, assigned: Defined) -> Defined | None:
         if isinstance(body, cst.IndentedBlock):
             return self.block(body.body, assigned)
-        current: Defined | None = assigned
         assert isinstance(body, cst.SimpleStatementSuite)
-        for small in body.body:
+        return self._smalls(body.body, assigned)
+
+    def stmt(self, node: cst.BaseStatement, assigned: Defined) -> Defined | None:
+        handler = _STATEMENTS.get(type(node))
+        if handler is None:
+            # Anything else: walk its expressions.
+            self.expr(node, assigned)
+            return assigned
+        return handler(self, node, assigned)
+
+    def _smalls(self, body: Sequence[cst.BaseSmallStatement], assigned: Defined) -> Defined | None:
+        current: Defined | None = assigned
+        for small in body:
             if current is None:
                 return None
             current = self.small(small, current)
         return current
 
-    def stmt(self, node: cst.BaseStatement, assigned: Defined) -> Defined | None:
-        if isinstance(node, cst.SimpleStatementLine):
-            current: Defined | None = assigned
-            for small in node.body:
-                if current is None:
-                    return None
-                current = self.small(small, current)
-            return current
-        if isinstance(node, cst.If):
-            return self._if(node, assigned)
-        if isinstance(node, (cst.For, cst.While)):
-            return self._loop(node, assigned)
-        if isinstance(node, (cst.Try, cst.TryStar)):
-            return self._try(node, assigned)
-        if isinstance(node, cst.With):
-            self.facts.withs = True
-            current = assigned
-            for item in node.items:
-                self.expr(item.item, current)
-                if item.asname is not None:
-                    current = current | self.target(item.asname.name, current)
-            return self.suite(node.body, current)
-        if isinstance(node, cst.FunctionDef):
-            for decorator in node.decorators:
-                self.expr(decorator.decorator, assigned)
-            self._parameters(node.params, assigned)
-            if node.returns is not None:
-                self.expr(node.returns.annotation, assigned)
-            self.nested(node.body)
-            return assigned | self.bind(node.name.value)
-        if isinstance(node, cst.ClassDef):
-            for decorator in node.decorators:
-                self.expr(decorator.decorator, assigned)
-            for arg in (*node.bases, *node.keywords):
-                self.expr(arg.value, assigned)
-            self.nested(node.body)
-            return assigned | self.bind(node.name.value)
-        if isinstance(node, cst.Match):
-            self.expr(node.subject, assigned)
-            for case in node.cases:
-                captures = assigned | self.pattern(case.pattern)
-                if case.guard is not None:
-                    self.expr(case.guard, captures)
-                self.suite(case.body, captures)
-            return assigned
-        # Anything else: walk its expressions.
-        self.expr(node, assigned)
-        return assigned
+    def _simple_line(self, node: cst.SimpleStatementLine, assigned: Defined) -> Defined | None:
+        return self._smalls(node.body, assigned)
 
     def _if(self, node: cst.If, assigned: Defined) -> Defined | None:
         self.expr(node.test, assigned)
@@ -241,72 +207,122 @@ class _Walker:
             return result | after_finally
         return result
 
-    def small(self, node: cst.BaseSmallStatement, assigned: Defined) -> Defined | None:
-        if isinstance(node, cst.Assign):
-            self.expr(node.value, assigned)
-            bound: Defined = frozenset()
-            for target in node.targets:
-                bound = bound | self.target(target.target, assigned)
-            return assigned | bound
-        if isinstance(node, cst.AnnAssign):
-            if node.value is not None:
-                self.expr(node.value, assigned)
-            self.expr(node.annotation.annotation, assigned)
-            if isinstance(node.target, cst.Name):
-                self.facts.annotations[node.target.value] = node.annotation
-                if node.value is None:
-                    self.bind(node.target.value)
-                    return assigned
-            return assigned | self.target(node.target, assigned)
-        if isinstance(node, cst.AugAssign):
-            if isinstance(node.target, cst.Name):
-                self.read(node.target.value, assigned)
-            self.expr(node.value, assigned)
-            return assigned | self.target(node.target, assigned)
-        if isinstance(node, cst.Return):
-            if node.value is not None:
-                self.expr(node.value, assigned)
-            self.facts.returns.append(node)
-            return None
-        if isinstance(node, cst.Raise):
-            if node.exc is not None:
-                self.expr(node.exc, assigned)
-            if node.cause is not None:
-                self.expr(node.cause.item, assigned)
-            return None
-        if isinstance(node, (cst.Break, cst.Continue)):
-            if self.loop_depth == 0:
-                self.facts.escapes.append("break" if isinstance(node, cst.Break) else "continue")
-            return None
-        if isinstance(node, cst.Del):
-            removed = self._deleted(node.target, assigned)
-            return assigned - removed
-        if isinstance(node, (cst.Global, cst.Nonlocal)):
-            self.facts.declarations.update(item.name.value for item in node.names)
-            return assigned
-        if isinstance(node, cst.Import):
-            self.facts.imports = True
-            names = set()
-            for alias in node.names:
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    names.add(alias.asname.name.value)
-                else:
-                    names.add(_root(alias.name))
-            return assigned | self.bind(*names)
-        if isinstance(node, cst.ImportFrom):
-            self.facts.imports = True
-            if isinstance(node.names, cst.ImportStar):
-                self.facts.dynamic.add("import *")
-                return assigned
-            names = set()
-            for alias in node.names:
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    names.add(alias.asname.name.value)
-                elif isinstance(alias.name, cst.Name):
-                    names.add(alias.name.value)
-            return assigned | self.bind(*names)
-        self.expr(node, assigned)
+    def _with(self, node: cst.With, assigned: Defined) -> Defined | None:
+        self.facts.withs = True
+        current = assigned
+        for item in node.items:
+            self.expr(item.item, current)
+            if item.asname is not None:
+                current = current | self.target(item.asname.name, current)
+        return self.suite(node.body, current)
+
+    def _function(self, node: cst.FunctionDef, assigned: Defined) -> Defined | None:
+        for decorator in node.decorators:
+            self.expr(decorator.decorator, assigned)
+        self._parameters(node.params, assigned)
+        if node.returns is not None:
+            self.expr(node.returns.annotation, assigned)
+        self.nested(node.body)
+        return assigned | self.bind(node.name.value)
+
+    def _class(self, node: cst.ClassDef, assigned: Defined) -> Defined | None:
+        for decorator in node.decorators:
+            self.expr(decorator.decorator, assigned)
+        for arg in (*node.bases, *node.keywords):
+            self.expr(arg.value, assigned)
+        self.nested(node.body)
+        return assigned | self.bind(node.name.value)
+
+    def _match(self, node: cst.Match, assigned: Defined) -> Defined | None:
+        self.expr(node.subject, assigned)
+        for case in node.cases:
+            captures = assigned | self.pattern(case.pattern)
+            if case.guard is not None:
+                self.expr(case.guard, captures)
+            self.suite(case.body, captures)
         return assigned
+
+    # Small statements -----------------------------------------------------------------
+    def small(self, node: cst.BaseSmallStatement, assigned: Defined) -> Defined | None:
+        handler = _SMALL_STATEMENTS.get(type(node))
+        if handler is None:
+            # Expressions, assert, pass...: walk their expressions.
+            self.expr(node, assigned)
+            return assigned
+        return handler(self, node, assigned)
+
+    def _assign(self, node: cst.Assign, assigned: Defined) -> Defined | None:
+        self.expr(node.value, assigned)
+        bound: Defined = frozenset()
+        for target in node.targets:
+            bound = bound | self.target(target.target, assigned)
+        return assigned | bound
+
+    def _ann_assign(self, node: cst.AnnAssign, assigned: Defined) -> Defined | None:
+        if node.value is not None:
+            self.expr(node.value, assigned)
+        self.expr(node.annotation.annotation, assigned)
+        if isinstance(node.target, cst.Name):
+            self.facts.annotations[node.target.value] = node.annotation
+            if node.value is None:
+                self.bind(node.target.value)
+                return assigned
+        return assigned | self.target(node.target, assigned)
+
+    def _aug_assign(self, node: cst.AugAssign, assigned: Defined) -> Defined | None:
+        if isinstance(node.target, cst.Name):
+            self.read(node.target.value, assigned)
+        self.expr(node.value, assigned)
+        return assigned | self.target(node.target, assigned)
+
+    def _return(self, node: cst.Return, assigned: Defined) -> Defined | None:
+        if node.value is not None:
+            self.expr(node.value, assigned)
+        self.facts.returns.append(node)
+        return None
+
+    def _raise(self, node: cst.Raise, assigned: Defined) -> Defined | None:
+        if node.exc is not None:
+            self.expr(node.exc, assigned)
+        if node.cause is not None:
+            self.expr(node.cause.item, assigned)
+        return None
+
+    def _loop_exit(self, node: cst.Break | cst.Continue, assigned: Defined) -> Defined | None:
+        if self.loop_depth == 0:
+            self.facts.escapes.append("break" if isinstance(node, cst.Break) else "continue")
+        return None
+
+    def _del(self, node: cst.Del, assigned: Defined) -> Defined | None:
+        removed = self._deleted(node.target, assigned)
+        return assigned - removed
+
+    def _declaration(self, node: cst.Global | cst.Nonlocal, assigned: Defined) -> Defined | None:
+        self.facts.declarations.update(item.name.value for item in node.names)
+        return assigned
+
+    def _import(self, node: cst.Import, assigned: Defined) -> Defined | None:
+        self.facts.imports = True
+        names = set()
+        for alias in node.names:
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                names.add(alias.asname.name.value)
+            else:
+                names.add(_root(alias.name))
+        return assigned | self.bind(*names)
+
+    def _import_from(self, node: cst.ImportFrom, assigned: Defined) -> Defined | None:
+        self.facts.imports = True
+        if isinstance(node.names, cst.ImportStar):
+            self.facts.dynamic.add("import *")
+            return assigned
+        names = set()
+        for alias in node.names:
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                names.add(alias.asname.name.value)
+            elif isinstance(alias.name, cst.Name):
+                names.add(alias.name.value)
+        return assigned | self.bind(*names)
 
     def _deleted(self, target: cst.BaseExpression, assigned: Defined) -> set[str]:
         if isinstance(target, cst.Name):
@@ -451,6 +467,40 @@ class _Walker:
                 func = sub.func  # type: ignore[attr-defined]
                 if type(func) is cst.Name and func.value in _DYNAMIC:
                     self.facts.dynamic.add(f"{func.value}()")
+
+
+#: A statement kind's method of ``_Walker``: (walker, node, names assigned before) ->
+#: names assigned after (None: the statement does not complete normally).
+_Handler = Callable[[_Walker, Any, Defined], Defined | None]
+
+#: Statement type -> its method (exact types: libcst's classes are ABCs, and isinstance
+#: against an ABC is slow).  Any other statement only has its expressions walked.
+_STATEMENTS: dict[type, _Handler] = {
+    cst.SimpleStatementLine: _Walker._simple_line,
+    cst.If: _Walker._if,
+    cst.For: _Walker._loop,
+    cst.While: _Walker._loop,
+    cst.Try: _Walker._try,
+    cst.TryStar: _Walker._try,
+    cst.With: _Walker._with,
+    cst.FunctionDef: _Walker._function,
+    cst.ClassDef: _Walker._class,
+    cst.Match: _Walker._match,
+}
+_SMALL_STATEMENTS: dict[type, _Handler] = {
+    cst.Assign: _Walker._assign,
+    cst.AnnAssign: _Walker._ann_assign,
+    cst.AugAssign: _Walker._aug_assign,
+    cst.Return: _Walker._return,
+    cst.Raise: _Walker._raise,
+    cst.Break: _Walker._loop_exit,
+    cst.Continue: _Walker._loop_exit,
+    cst.Del: _Walker._del,
+    cst.Global: _Walker._declaration,
+    cst.Nonlocal: _Walker._declaration,
+    cst.Import: _Walker._import,
+    cst.ImportFrom: _Walker._import_from,
+}
 
 
 def _target_names(node: cst.CSTNode) -> set[str]:
