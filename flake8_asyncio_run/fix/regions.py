@@ -127,12 +127,12 @@ def _region(group: Group, located: Located) -> Region:
         return Region(group, links, None, "runner calls in a class body")
     if isinstance(scope, cst.FunctionDef):
         first = group.sites[0]
-        if not any(link.statement is scope for link in first.chain[: _depth(first, links)]):
+        if not any(link.statement is scope for link in first.chain[: _block_depth(first, links)]):
             return Region(group, links, None, "the calls share a line with the 'def'")
     return Region(group, links, scope)
 
 
-def _depth(site: CallSite, links: tuple[Link, ...]) -> int:
+def _block_depth(site: CallSite, links: tuple[Link, ...]) -> int:
     for depth, link in enumerate(site.chain):
         if link.block is links[0].block:
             return depth
@@ -141,7 +141,7 @@ def _depth(site: CallSite, links: tuple[Link, ...]) -> int:
 
 def region_depth(region: Region) -> int:
     """The depth of the region's block in its calls' chains."""
-    return _depth(region.group.sites[0], region.links)
+    return _block_depth(region.group.sites[0], region.links)
 
 
 def sites_in(region: Region, located: Located) -> list[CallSite]:
@@ -159,9 +159,10 @@ class Prepared:
     region: Region
     scope: cst.Module | cst.FunctionDef
     links: tuple[Link, ...]
-    own: list[CallSite]
+    #: The region's runner calls in its own scope: the ones the fix rewrites.
+    runner_calls: list[CallSite]
     #: Runner calls in the region that belong to nested functions (left alone).
-    nested: list[CallSite]
+    nested_runner_calls: list[CallSite]
     unpacked: dict[int, Unpacked]
     family: Family
     facts: Facts
@@ -172,7 +173,7 @@ class Prepared:
 
     @property
     def first(self) -> Unpacked:
-        return self.unpacked[id(self.own[0].node)]
+        return self.unpacked[id(self.runner_calls[0].node)]
 
 
 def prepare(
@@ -186,17 +187,17 @@ def prepare(
     links = links or region.links
     holder = Region(region.group, links, scope)
     sites = sites_in(holder, ctx.located)
-    own = [s for s in sites if s.scope is scope]
-    nested = [s for s in sites if s.scope is not scope]
-    if not own:
+    runner_calls = [s for s in sites if s.scope is scope]
+    nested_runner_calls = [s for s in sites if s.scope is not scope]
+    if not runner_calls:
         return "no runner call found in the region"
     unpacked: dict[int, Unpacked] = {}
-    for site in own:
+    for site in runner_calls:
         try:
             unpacked[id(site.node)] = unpack(ctx.module, site.node, site.call)
         except CannotUnpack as error:
             return str(error)
-    families = sorted({site.call.family for site in own})
+    families = sorted({site.call.family for site in runner_calls})
     if len(families) > 1:
         return f"mixes runner families ({', '.join(families)})"
     if len({u.keywords for u in unpacked.values()}) > 1:
@@ -205,7 +206,10 @@ def prepare(
     reason = no_fix_reason(facts)
     if reason is not None:
         return reason
-    return Prepared(holder, scope, links, own, nested, unpacked, own[0].call.family, facts)
+    family = runner_calls[0].call.family
+    return Prepared(
+        holder, scope, links, runner_calls, nested_runner_calls, unpacked, family, facts
+    )
 
 
 @dataclass(frozen=True)

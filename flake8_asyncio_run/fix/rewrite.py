@@ -37,16 +37,16 @@ class RegionRewriter(cst.CSTTransformer):
         self.mode = mode
         self.runner_name = runner_name
         self.strip = strip
-        self._depth = 0
+        self._nested_scopes = 0
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, _SCOPES):
-            self._depth += 1
+            self._nested_scopes += 1
         return True
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
         if isinstance(original_node, _SCOPES):
-            self._depth -= 1
+            self._nested_scopes -= 1
         return super().on_leave(original_node, updated_node)  # type: ignore[return-value]
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
@@ -61,7 +61,11 @@ class RegionRewriter(cst.CSTTransformer):
         self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign
     ) -> cst.BaseSmallStatement | cst.RemovalSentinel:
         target = updated_node.target
-        if self._depth or not isinstance(target, cst.Name) or target.value not in self.strip:
+        if (
+            self._nested_scopes
+            or not isinstance(target, cst.Name)
+            or target.value not in self.strip
+        ):
             return updated_node
         if updated_node.value is None:
             return cst.RemoveFromParent()

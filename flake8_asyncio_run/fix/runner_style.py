@@ -25,7 +25,9 @@ from flake8_asyncio_run.targets import RUNNER_VERSION
 
 def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
     if prepared.family != "asyncio":
-        return Assessment("none", f"asyncio.Runner cannot run {prepared.own[0].call.display}")
+        return Assessment(
+            "none", f"asyncio.Runner cannot run {prepared.runner_calls[0].call.display}"
+        )
     if ctx.target < RUNNER_VERSION:
         return Assessment(
             "none", f"asyncio.Runner needs Python 3.11 (target is {ctx.target[0]}.{ctx.target[1]})"
@@ -38,7 +40,7 @@ def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
     nl = module.default_newline
     layout = layout_region(ctx, prepared.statements)
     runner = ctx.fresh("runner")
-    rewriter = RegionRewriter(module, prepared.own, "runner", runner_name=runner)
+    rewriter = RegionRewriter(module, prepared.runner_calls, "runner", runner_name=runner)
     body = render_block(ctx, rewrite_statements(layout.statements, rewriter), layout.inner)
     keywords = keyword_text(ctx, prepared.first.keyword_nodes)
     text = f"{layout.indent}with {reference}.Runner({keywords}) as {runner}:{nl}{body}"
@@ -52,7 +54,7 @@ def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
 
 def _asyncio_reference(ctx: FileContext, prepared: Prepared) -> tuple[str, TextEdit | None] | None:
     """How to spell the asyncio module here, and the ``import asyncio`` edit if needed."""
-    for site in prepared.own:
+    for site in prepared.runner_calls:
         func = site.node.func
         if site.call.form == "coroutine" and isinstance(func, cst.Attribute):
             return ctx.code(func.value).strip(), None
