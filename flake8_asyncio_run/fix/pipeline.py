@@ -169,11 +169,6 @@ def _explain(
     return tuple(reasons), tuple(hints)
 
 
-def result_of(outcome: FixOutcome) -> FileResult:
-    """The outcome as a checker result (for the machine formats)."""
-    return FileResult(outcome.path, list(outcome.remaining))
-
-
 # Applying edits --------------------------------------------------------------------------
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     """Apply non-overlapping edits; identical duplicates are applied once."""

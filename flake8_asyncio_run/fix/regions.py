@@ -139,11 +139,6 @@ def _block_depth(site: CallSite, links: tuple[Link, ...]) -> int:
     return len(site.chain)
 
 
-def region_depth(region: Region) -> int:
-    """The depth of the region's block in its calls' chains."""
-    return _block_depth(region.group.sites[0], region.links)
-
-
 def sites_in(region: Region, located: Located) -> list[CallSite]:
     """Every runner call inside the region's statements, in source order."""
     ids = {id(s) for s in region.statements}
