@@ -36,12 +36,6 @@ def decode_source(data: bytes) -> SourceText:
         raise SyntaxError(f"cannot decode source: {error}") from error
 
 
-def read_source(path: str) -> tuple[bytes, SourceText]:
-    with open(path, "rb") as handle:
-        data = handle.read()
-    return data, decode_source(data)
-
-
 def write_atomically(path: str, data: bytes) -> None:
     """Replace ``path``'s content with ``data``, all at once or not at all."""
     target = os.path.realpath(path)  # write a symlink's target, keep the link
