@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import libcst as cst
 
@@ -111,7 +112,7 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
     else:
         runner = assess_runner(ctx, prepared)
     chosen: Assessment
-    chosen_style: str
+    chosen_style: Literal["combine", "runner"]
     if style == "combine":
         assert combine is not None
         chosen, chosen_style = combine, "combine"
@@ -120,13 +121,11 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
         if runner.applicability != "safe":
             combine = assess_combine(ctx, prepared)  # for the hint only
     else:
+        # auto: combine when it is safe, else the runner style when that is, else combine
+        # (an unsafe fix, or none).
         assert combine is not None
-        if combine.applicability == "safe":
-            chosen, chosen_style = combine, "combine"
-        elif runner.applicability == "safe":
+        if combine.applicability != "safe" and runner.applicability == "safe":
             chosen, chosen_style = runner, "runner"
-        elif combine.applicability == "unsafe":
-            chosen, chosen_style = combine, "combine"
         else:
             chosen, chosen_style = combine, "combine"
     hint = _hint(ctx, style, chosen, chosen_style, combine, runner, prepared)
@@ -135,7 +134,7 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
     return FixPlan(
         findings,
         chosen.applicability,
-        "combine" if chosen_style == "combine" else "runner",
+        chosen_style,
         chosen.reason,
         TITLES[chosen_style],
         chosen.edits,
