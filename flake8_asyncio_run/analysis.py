@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from flake8_asyncio_run.findings import Finding, RunnerCall, ScopeRef, Span
 from flake8_asyncio_run.flow import CallRecord, PathCounter, ScopeFlow
 from flake8_asyncio_run.identifiers import identifiers
+from flake8_asyncio_run.lines import ColumnMap, split_lines, statement_lines
 from flake8_asyncio_run.options import AnalysisOptions
-from flake8_asyncio_run.positions import ColumnMap, split_lines, statement_lines
 from flake8_asyncio_run.prefilter import might_run_event_loops
 from flake8_asyncio_run.resolution import (
     Resolver,

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from flake8_asyncio_run.analysis import EMPTY, Analysis, analyze_tree
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, ScopeRef, Span
+from flake8_asyncio_run.lines import split_lines
 from flake8_asyncio_run.noqa import remove_suppressed
-from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.prefilter import might_run_event_loops, might_run_event_loops_bytes
 from flake8_asyncio_run.selection import SYNTAX_ERROR
 from flake8_asyncio_run.sourcefile import SourceText, decode_source, read_file

@@ -12,14 +12,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
 from flake8_asyncio_run.findings import Finding
+from flake8_asyncio_run.lines import split_keeping_ends
 
 _INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 #: flake8 7's rule: a line that starts with this disables the whole file, whatever
 #: follows it (flake8 has no file-level code list).
 _FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.I)
 _SEPARATOR = re.compile(r"[,\s]")
-#: Lines with their terminators, split where ``ast`` splits them (not at form feeds).
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 def _split_codes(text: str) -> tuple[str, ...]:
@@ -80,7 +79,7 @@ def remove_suppressed(
     findings = list(findings)
     if not findings or "noqa" not in source.lower():
         return findings
-    lines = _LINE.findall(source)  # numbered as ``ast`` numbers them
+    lines = split_keeping_ends(source)  # numbered as ``ast`` numbers them (not at \x0c)
     if file_is_disabled(lines):
         return []
     marked = [number for number, line in enumerate(lines, start=1) if "noqa" in line.lower()]

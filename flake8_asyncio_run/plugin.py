@@ -70,7 +70,7 @@ class Plugin:
         if not might_run_event_loops(text, self.options):
             return
         from flake8_asyncio_run.analysis import analyze_tree
-        from flake8_asyncio_run.positions import split_lines
+        from flake8_asyncio_run.lines import split_lines
 
         analysis = analyze_tree(self._tree, split_lines(text), self.options)
         for finding in analysis.findings:

@@ -17,11 +17,12 @@ import errno
 import hashlib
 import io
 import os
-import re
 import stat
 import tempfile
 import tokenize
 from dataclasses import dataclass
+
+from flake8_asyncio_run.lines import split_bytes_keeping_ends, split_keeping_ends
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,6 @@ def decode_source(data: bytes) -> SourceText:
         raise SyntaxError(f"cannot decode source: {error}") from error
 
 
-_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
-_TEXT_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
-
-
 def splice(original: bytes, source: SourceText, new_text: str) -> bytes:
     """``new_text`` encoded so that every line the fix did not change keeps its original
     bytes.  Some codecs (cp932, big5, cp950, ...) map several byte sequences to one
@@ -59,9 +56,9 @@ def splice(original: bytes, source: SourceText, new_text: str) -> bytes:
     codec = "utf-8" if source.encoding == "utf-8-sig" else source.encoding
     bom = codecs.BOM_UTF8 if source.encoding == "utf-8-sig" else b""
     body = original[len(bom) :] if bom and original.startswith(bom) else original
-    old_bytes = _LINE.findall(body)
-    old_lines = _TEXT_LINE.findall(source.text)
-    new_lines = _TEXT_LINE.findall(new_text)
+    old_bytes = split_bytes_keeping_ends(body)
+    old_lines = split_keeping_ends(source.text)
+    new_lines = split_keeping_ends(new_text)
     if len(old_bytes) != len(old_lines):
         return source.encode(new_text)
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)

@@ -12,7 +12,7 @@ import pytest
 
 from flake8_asyncio_run.analysis import analyze_source
 from flake8_asyncio_run.findings import Span
-from flake8_asyncio_run.positions import statement_lines
+from flake8_asyncio_run.lines import statement_lines
 
 SOURCE = """\
 import asyncio

@@ -21,8 +21,8 @@ from flake8_asyncio_run import checker
 from flake8_asyncio_run.analysis import Analysis, analyze_tree
 from flake8_asyncio_run.checker import FileResult, check_files
 from flake8_asyncio_run.config import Settings
+from flake8_asyncio_run.lines import split_lines
 from flake8_asyncio_run.options import AnalysisOptions
-from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.prefilter import (
     might_run_event_loops,
     might_run_event_loops_bytes,

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flake8_asyncio_run.analysis import Analysis, analyze_source, analyze_tree
+from flake8_asyncio_run.lines import split_lines
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.plugin import Plugin
-from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.rules import RULES
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])

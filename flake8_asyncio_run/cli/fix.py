@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -30,6 +29,7 @@ from flake8_asyncio_run.cli.common import (
 )
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
+from flake8_asyncio_run.lines import split_keeping_ends
 from flake8_asyncio_run.output import write_report
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
 from flake8_asyncio_run.sourcefile import (
@@ -208,12 +208,7 @@ def fix_summary(outcomes: list[FixOutcome], diff: bool) -> str:
 # --- Unified diffs that ``patch`` and ``git apply`` accept, CRLF and missing final
 # newlines included.
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 NO_NEWLINE = "\\ No newline at end of file\n"
-
-
-def split_keeping_ends(text: str) -> list[str]:
-    return _LINE.findall(text)
 
 
 def unified_diff(before: str, after: str, path: str) -> str:

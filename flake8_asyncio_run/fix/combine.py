@@ -16,19 +16,20 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from flake8_asyncio_run.findings import TextEdit
 from flake8_asyncio_run.fix.context import FileContext
-from flake8_asyncio_run.fix.locate import Link
-from flake8_asyncio_run.fix.model import Applicability, TextEdit
-from flake8_asyncio_run.fix.names import (
+from flake8_asyncio_run.fix.facts import (
     Facts,
     defined_before,
     mentioned_names,
     parameter_names,
     scope_facts,
 )
-from flake8_asyncio_run.fix.prepare import Prepared, prepare
+from flake8_asyncio_run.fix.locate import Link
+from flake8_asyncio_run.fix.regions import Assessment, Prepared, prepare
 from flake8_asyncio_run.fix.rewrite import (
     RegionRewriter,
+    keyword_text,
     layout_region,
     render_block,
     rewrite_statements,
@@ -37,13 +38,6 @@ from flake8_asyncio_run.fix.safety import combine_hazard, no_combine_reason
 from flake8_asyncio_run.fix.walk import children
 
 MID_RETURN = "'return' between the calls"
-
-
-@dataclass(frozen=True)
-class Assessment:
-    applicability: Applicability
-    reason: str | None
-    edits: tuple[TextEdit, ...] = ()
 
 
 @dataclass
@@ -57,24 +51,26 @@ class _Names:
 
 
 def assess_combine(ctx: FileContext, prepared: Prepared) -> Assessment:
-    own = prepared.own
+    runner_calls = prepared.runner_calls
     in_generator = any(
-        isinstance(node, cst.GeneratorExp) for site in own for node in site.comprehensions
+        isinstance(node, cst.GeneratorExp) for site in runner_calls for node in site.comprehensions
     )
     reason = no_combine_reason(prepared.facts, in_generator)
     if reason is not None:
         return Assessment("none", reason)
     unsafe: str | None = None
-    carried = False
+    # The region's returns end the function: they move into the coroutine, and the
+    # function returns what running it returns.
+    returns_move_in = False
     facts = prepared.facts
     if facts.returns:
         if facts.definite is None or _at_tail(prepared):
-            carried = True
+            returns_move_in = True
         else:
             extended = _extend_to_tail(ctx, prepared)
             if extended is None:
                 return Assessment("none", MID_RETURN)
-            prepared, facts, carried, unsafe = extended, extended.facts, True, MID_RETURN
+            prepared, facts, returns_move_in, unsafe = extended, extended.facts, True, MID_RETURN
             reason = no_combine_reason(facts, in_generator)
             if reason is not None:
                 return Assessment("none", reason)
@@ -82,29 +78,29 @@ def assess_combine(ctx: FileContext, prepared: Prepared) -> Assessment:
     root = runner_text.split("(", 1)[0].split(".", 1)[0]
     if root in facts.stores:
         return Assessment("none", f"the region rebinds '{root}'")
-    names = _classify_names(ctx, prepared, carried)
+    names = _classify_names(ctx, prepared, returns_move_in)
     if isinstance(names, str):
         return Assessment("none", names)
     if unsafe is None and prepared.family == "asgiref":
         unsafe = "async_to_sync() decides which thread and loop run the coroutine"
     if unsafe is None:
         exempt = _exempt_calls(prepared)
-        runner_nodes = {id(site.node) for site in own}
+        runner_nodes = {id(site.node) for site in runner_calls}
         unsafe = combine_hazard(
             facts,
             exempt,
             ctx.located.loop_functions,
-            bool(prepared.nested),
+            bool(prepared.nested_runner_calls),
             ctx.django,
             prepared.statements,
             runner_nodes,
         )
-    edits = _edits(ctx, prepared, names, carried, runner_text)
+    edits = _edits(ctx, prepared, names, returns_move_in, runner_text)
     return Assessment("unsafe" if unsafe else "safe", unsafe, edits)
 
 
 # Regions with a return ---------------------------------------------------------------
-def _scope_body(prepared: Prepared) -> Sequence[cst.BaseStatement]:
+def _scope_statements(prepared: Prepared) -> Sequence[cst.BaseStatement]:
     scope = prepared.scope
     if isinstance(scope, cst.Module):
         return scope.body
@@ -123,7 +119,7 @@ def _at_tail(prepared: Prepared) -> bool:
 
 
 def _scope_depth(prepared: Prepared) -> int:
-    for depth, link in enumerate(prepared.own[0].chain):
+    for depth, link in enumerate(prepared.runner_calls[0].chain):
         if link.statement is prepared.scope:
             return depth
     return -1
@@ -133,7 +129,7 @@ def _extend_to_tail(ctx: FileContext, prepared: Prepared) -> Prepared | None:
     """The region grown to the end of the function: its returns then end the function."""
     if isinstance(prepared.scope, cst.Module):
         return None
-    top = prepared.own[0].chain[_scope_depth(prepared) + 1]
+    top = prepared.runner_calls[0].chain[_scope_depth(prepared) + 1]
     block = top.block
     links = tuple(Link(block, i, block.body[i]) for i in range(top.index, len(block.body)))
     extended = prepare(ctx, prepared.region, links)
@@ -141,7 +137,7 @@ def _extend_to_tail(ctx: FileContext, prepared: Prepared) -> Prepared | None:
 
 
 # Names -----------------------------------------------------------------------------------
-def _classify_names(ctx: FileContext, prepared: Prepared, carried: bool) -> _Names | str:
+def _classify_names(ctx: FileContext, prepared: Prepared, returns_move_in: bool) -> _Names | str:
     facts = prepared.facts
     scope = prepared.scope
     names = _Names([], [], [], [])
@@ -150,7 +146,7 @@ def _classify_names(ctx: FileContext, prepared: Prepared, carried: bool) -> _Nam
         names.globals = stores
         names.declared = _declarations(ctx, facts, stores)
         return names
-    outside = scope_facts(_scope_body(prepared), prepared.statements)
+    outside = scope_facts(_scope_statements(prepared), prepared.statements)
     declared_global, declared_nonlocal = _declared(scope)
     bound_outside = outside.stores.keys() | parameter_names(scope) | declared_nonlocal
     live = outside.loads | outside.nested
@@ -159,7 +155,7 @@ def _classify_names(ctx: FileContext, prepared: Prepared, carried: bool) -> _Nam
     early = facts.early_reads
     # A local that may be unbound when the region reads it would become a free variable
     # of the coroutine: NameError instead of UnboundLocalError.
-    before = defined_before(_scope_body(prepared), prepared.statements[0])
+    before = defined_before(_scope_statements(prepared), prepared.statements[0])
     if before is not None:
         unsure = facts.unassigned_reads & outside.stores.keys()
         unsure -= before | parameter_names(scope) | declared_global | declared_nonlocal
@@ -174,7 +170,7 @@ def _classify_names(ctx: FileContext, prepared: Prepared, carried: bool) -> _Nam
             continue
         if name in early or name in outside.nested or name in exposed:
             exact = True
-        elif name in live and not carried:
+        elif name in live and not returns_move_in:
             exact = name not in definite or name in facts.unsettled or name in facts.nested
         else:
             continue
@@ -216,7 +212,7 @@ def _declared(scope: cst.FunctionDef) -> tuple[set[str], set[str]]:
 
 def _exposed(prepared: Prepared, live: set[str]) -> set[str]:
     """Names an exception leaving the region could let later code read."""
-    chain = prepared.own[0].chain
+    chain = prepared.runner_calls[0].chain
     start = _scope_depth(prepared) + 1
     exposed: set[str] = set()
     for link in chain[start:]:
@@ -249,7 +245,7 @@ def _ends_abruptly(body: cst.BaseSuite) -> bool:
 def _exempt_calls(prepared: Prepared) -> set[int]:
     """The runner calls and the calls that only build what they await."""
     exempt: set[int] = set()
-    for site in prepared.own:
+    for site in prepared.runner_calls:
         node = site.node
         exempt.add(id(node))
         if isinstance(node.func, cst.Call):
@@ -262,19 +258,12 @@ def _exempt_calls(prepared: Prepared) -> set[int]:
 
 def _runner_text(ctx: FileContext, prepared: Prepared) -> str:
     """How the region's calls name their runner, e.g. ``asyncio.run`` or ``go``."""
-    direct = [s for s in prepared.own if s.call.form != "wrapper"]
-    site = (direct or prepared.own)[0]
+    direct = [s for s in prepared.runner_calls if s.call.form != "wrapper"]
+    site = (direct or prepared.runner_calls)[0]
     func = site.node.func
     if site.call.form == "async_to_sync" and isinstance(func, cst.Call):
         return ctx.code(func.func).strip()
     return ctx.code(func).strip()
-
-
-def _keywords(ctx: FileContext, prepared: Prepared) -> str:
-    nodes = prepared.first.keyword_nodes
-    return ", ".join(
-        ctx.code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip() for arg in nodes
-    )
 
 
 def _blank_lines_needed(ctx: FileContext, prepared: Prepared, start: int, top_level: bool) -> int:
@@ -293,7 +282,7 @@ def _blank_lines_needed(ctx: FileContext, prepared: Prepared, start: int, top_le
 
 
 def _edits(
-    ctx: FileContext, prepared: Prepared, names: _Names, carried: bool, runner: str
+    ctx: FileContext, prepared: Prepared, names: _Names, returns_move_in: bool, runner: str
 ) -> tuple[TextEdit, ...]:
     module = ctx.module
     nl = module.default_newline
@@ -304,7 +293,7 @@ def _edits(
     stripped = frozenset(
         n for n in names.globals + names.nonlocals if n in prepared.facts.annotations
     )
-    rewriter = RegionRewriter(module, prepared.own, "await", strip=stripped)
+    rewriter = RegionRewriter(module, prepared.runner_calls, "await", strip=stripped)
     body = render_block(ctx, rewrite_statements(layout.statements, rewriter), inner)
 
     top_level = isinstance(prepared.scope, cst.Module) and not indent
@@ -319,11 +308,11 @@ def _edits(
     if names.nonlocals:
         parts.append(f"{inner}nonlocal {', '.join(names.nonlocals)}{nl}")
     parts.append(body)
-    if names.returned and not carried:
+    if names.returned and not returns_move_in:
         parts.append(f"{inner}return {', '.join(names.returned)}{nl}")
-    keywords = _keywords(ctx, prepared)
+    keywords = keyword_text(ctx, prepared.first.keyword_nodes)
     extra = f", {keywords}" if keywords else ""
-    if prepared.family == "asyncio" or prepared.own[0].call.form == "wrapper":
+    if prepared.family == "asyncio" or prepared.runner_calls[0].call.form == "wrapper":
         call = f"{runner}({coroutine}(){extra})"
     elif prepared.family == "asgiref":
         call = f"{runner}({coroutine}{extra})()"
@@ -331,7 +320,7 @@ def _edits(
         call = f"{runner}({coroutine}{extra})"
     if top_level:
         parts.append(nl * 2)  # pycodestyle E305: two blank lines after a definition
-    if carried:
+    if returns_move_in:
         parts.append(f"{indent}return {call}{nl}")
     elif names.returned:
         parts.append(f"{indent}{', '.join(names.returned)} = {call}{nl}")

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from flake8_asyncio_run.fix.edits import LineIndex
 from flake8_asyncio_run.fix.locate import Located
+from flake8_asyncio_run.lines import LineIndex
 
 
 @dataclass

@@ -1,21 +1,23 @@
-"""``fix_text``: analysis, selection, noqa, planning, applying, compile check and
-re-analysis for one file's text.  Passes repeat until nothing more applies, so that a
-fix skipped because it overlapped another is made in the next pass, and fixing a fixed
-text changes nothing."""
+"""Applying plans, and the whole pipeline for one file.
+
+``apply_plans`` applies the plans that do not overlap (``compatible_plans``) as text
+edits in code-point spans.  ``fix_text`` runs analysis, selection, noqa, planning,
+applying, compile check and re-analysis for one file's text.  Passes repeat until
+nothing more applies, so that a fix skipped because it overlapped another is made in
+the next pass, and fixing a fixed text changes nothing."""
 
 from __future__ import annotations
 
 import ast
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from flake8_asyncio_run.checker import FileResult, check_parsed, check_source
 from flake8_asyncio_run.config import Settings
-from flake8_asyncio_run.findings import Finding
-from flake8_asyncio_run.fix.edits import apply_edits, compatible_plans
-from flake8_asyncio_run.fix.model import FixOutcome, FixPlan
+from flake8_asyncio_run.findings import Finding, FixOutcome, FixPlan, TextEdit
 from flake8_asyncio_run.fix.planner import checked_style, plan_fixes
+from flake8_asyncio_run.lines import LineIndex
 from flake8_asyncio_run.targets import DEFAULT_TARGET, parse_target
 
 MAX_PASSES = 10
@@ -167,6 +169,53 @@ def _explain(
     return tuple(reasons), tuple(hints)
 
 
-def result_of(outcome: FixOutcome) -> FileResult:
-    """The outcome as a checker result (for the machine formats)."""
-    return FileResult(outcome.path, list(outcome.remaining))
+# Applying edits --------------------------------------------------------------------------
+def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
+    """Apply non-overlapping edits; identical duplicates are applied once."""
+    index = LineIndex(text)
+    unique = sorted(
+        set(edits), key=lambda e: (e.span.line, e.span.col, e.span.end_line, e.span.end_col)
+    )
+    pieces: list[str] = []
+    position = 0
+    for edit in unique:
+        start = index.offset(edit.span.line, edit.span.col)
+        end = index.offset(edit.span.end_line, edit.span.end_col)
+        if start < position:
+            raise ValueError(f"overlapping edits at line {edit.span.line}")
+        pieces.append(text[position:start])
+        pieces.append(edit.replacement)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _overlaps(a: TextEdit, b: TextEdit) -> bool:
+    if a == b:
+        return False
+    a_start, a_end = (a.span.line, a.span.col), (a.span.end_line, a.span.end_col)
+    b_start, b_end = (b.span.line, b.span.col), (b.span.end_line, b.span.end_col)
+    if a_start == a_end == b_start == b_end:
+        return True  # two different insertions at one point: order would be arbitrary
+    return a_start < b_end and b_start < a_end
+
+
+def compatible_plans(plans: Sequence[FixPlan], unsafe: bool) -> list[FixPlan]:
+    """The plans to apply together: applicable ones, in order, skipping any whose edits
+    overlap an earlier chosen plan's (a later pass picks those up)."""
+    chosen: list[FixPlan] = []
+    taken: list[TextEdit] = []
+    for plan in plans:
+        if not plan.applies(unsafe):
+            continue
+        if any(_overlaps(edit, other) for edit in plan.edits for other in taken):
+            continue
+        chosen.append(plan)
+        taken.extend(plan.edits)
+    return chosen
+
+
+def apply_plans(text: str, plans: Sequence[FixPlan], unsafe: bool = False) -> str:
+    """The text with every applicable plan applied (unsafe ones only if ``unsafe``)."""
+    chosen = compatible_plans(plans, unsafe)
+    return apply_edits(text, [edit for plan in chosen for edit in plan.edits])

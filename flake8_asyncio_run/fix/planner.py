@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import libcst as cst
 
 from flake8_asyncio_run.analysis import Analysis
-from flake8_asyncio_run.findings import Finding
-from flake8_asyncio_run.fix.await_style import CannotUnpack, to_await, unpack
-from flake8_asyncio_run.fix.combine import Assessment, assess_combine
+from flake8_asyncio_run.findings import Finding, FixPlan, StyleOption, TextEdit
+from flake8_asyncio_run.fix.calls import CannotUnpack, to_await, unpack
+from flake8_asyncio_run.fix.combine import assess_combine
 from flake8_asyncio_run.fix.context import FileContext
 from flake8_asyncio_run.fix.locate import CallSite, locate
-from flake8_asyncio_run.fix.model import FixPlan, StyleOption, TextEdit
-from flake8_asyncio_run.fix.prepare import Prepared, prepare
-from flake8_asyncio_run.fix.regions import Region, build_regions, group_findings
-from flake8_asyncio_run.fix.render import render
+from flake8_asyncio_run.fix.positions import render
+from flake8_asyncio_run.fix.regions import (
+    Assessment,
+    Prepared,
+    Region,
+    build_regions,
+    group_findings,
+    prepare,
+)
 from flake8_asyncio_run.fix.runner_style import assess_runner
 from flake8_asyncio_run.fix.safety import uses_django
 from flake8_asyncio_run.rules import FIXABLE, REGION_CODES, RULES
@@ -106,7 +112,7 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
     else:
         runner = assess_runner(ctx, prepared)
     chosen: Assessment
-    chosen_style: str
+    chosen_style: Literal["combine", "runner"]
     if style == "combine":
         assert combine is not None
         chosen, chosen_style = combine, "combine"
@@ -115,13 +121,11 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
         if runner.applicability != "safe":
             combine = assess_combine(ctx, prepared)  # for the hint only
     else:
+        # auto: combine when it is safe, else the runner style when that is, else combine
+        # (an unsafe fix, or none).
         assert combine is not None
-        if combine.applicability == "safe":
-            chosen, chosen_style = combine, "combine"
-        elif runner.applicability == "safe":
+        if combine.applicability != "safe" and runner.applicability == "safe":
             chosen, chosen_style = runner, "runner"
-        elif combine.applicability == "unsafe":
-            chosen, chosen_style = combine, "combine"
         else:
             chosen, chosen_style = combine, "combine"
     hint = _hint(ctx, style, chosen, chosen_style, combine, runner, prepared)
@@ -130,7 +134,7 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
     return FixPlan(
         findings,
         chosen.applicability,
-        "combine" if chosen_style == "combine" else "runner",
+        chosen_style,
         chosen.reason,
         TITLES[chosen_style],
         chosen.edits,

@@ -1,4 +1,7 @@
-"""Code-point positions of libcst nodes, from cheap code-generation passes.
+"""Code-point positions of libcst nodes, from cheap code-generation passes; and
+rendering a node at a given indentation.  Both drive libcst's code generation through
+its private API (``CodegenState``, ``CodePosition``, ``CodeRange``): this is the only
+module of the package that touches it.
 
 libcst's ``PositionProvider`` splits every token on newlines and builds two position
 objects per node; on the files we fix that cost several times a plain parse.  Here a
@@ -15,7 +18,6 @@ whole module is measured once, as before.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -23,7 +25,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst._position import CodePosition, CodeRange
 
-from flake8_asyncio_run.fix.edits import LineIndex
+from flake8_asyncio_run.lines import LineIndex
 
 
 class _CountingState(CodegenState):
@@ -91,7 +93,7 @@ class Positions:
         if not module.has_trailing_newline:
             text += module.default_newline  # libcst generates it, then takes it back
         self._text = text
-        self._starts = LineIndex(text).starts
+        self._index = LineIndex(text)
         self._ranges: dict[cst.CSTNode, tuple[int, int]] = {}
         self._whole = False
         self.whole_passes = 0  # how often the whole module was measured (for tests)
@@ -115,11 +117,12 @@ class Positions:
         there is not what the statement generates."""
         state = _CountingState(self._module, keep_tokens=True)
         statement._codegen(state)
-        if line > len(self._starts):
+        starts = self._index.starts
+        if line > len(starts):
             return False
         # Where the statement's code (leading comments included) begins, if its anchor
         # starts at column 0 of ``line``.
-        begin = self._starts[line - 1] - state.ranges[_anchor(statement)][0]
+        begin = starts[line - 1] - state.ranges[_anchor(statement)][0]
         code = "".join(state.tokens)
         if begin < 0 or not self._text.startswith(code, begin):
             return False
@@ -148,12 +151,25 @@ class Positions:
         return [s for s in self._module.body if s in self._ranges]
 
     def _position(self, offset: int) -> CodePosition:
-        line = bisect_right(self._starts, offset)
-        return CodePosition(line, offset - self._starts[line - 1])
+        return CodePosition(*self._index.line_col(offset))
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
         start, end = self._range(node)
         return CodeRange(self._position(start), self._position(end))
+
+
+def render(module: cst.Module, node: cst.CSTNode, indent: str = "") -> str:
+    """``node``'s code as it reads at ``indent``.  ``Module.code_for_node`` renders a node
+    as if it stood at column 0, which loses the indentation of continuation lines and
+    comments inside a nested block; presetting the block's indentation keeps every line
+    where a person would expect it."""
+    state = CodegenState(
+        default_indent=module.default_indent,
+        default_newline=module.default_newline,
+        indent_tokens=[indent] if indent else [],
+    )
+    node._codegen(state)
+    return "".join(state.tokens)
 
 
 def _anchor(statement: cst.BaseStatement) -> cst.CSTNode:

@@ -4,6 +4,10 @@ ARO101/ARO105 findings of one scope are grouped by their path's first call; the 
 is the smallest run of sibling statements in one block that holds the group's calls.
 ARO102's region is the whole loop statement (a comprehension's: its statement).  Groups
 of one scope whose regions overlap are merged, so one fix covers them all.
+
+``prepare`` then checks what both styles need (which runner calls the region holds,
+whether each can become an ``await``, the region's name and safety facts); each style
+answers with an ``Assessment``.
 """
 
 from __future__ import annotations
@@ -13,8 +17,12 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from flake8_asyncio_run.findings import Finding, ScopeRef, Span
+from flake8_asyncio_run.findings import Applicability, Family, Finding, ScopeRef, Span, TextEdit
+from flake8_asyncio_run.fix.calls import CannotUnpack, Unpacked, unpack
+from flake8_asyncio_run.fix.context import FileContext
+from flake8_asyncio_run.fix.facts import Facts, region_facts
 from flake8_asyncio_run.fix.locate import CallSite, Link, Located, ScopeNode, common_region
+from flake8_asyncio_run.fix.safety import no_fix_reason
 from flake8_asyncio_run.rules import REGION_CODES
 
 
@@ -119,21 +127,16 @@ def _region(group: Group, located: Located) -> Region:
         return Region(group, links, None, "runner calls in a class body")
     if isinstance(scope, cst.FunctionDef):
         first = group.sites[0]
-        if not any(link.statement is scope for link in first.chain[: _depth(first, links)]):
+        if not any(link.statement is scope for link in first.chain[: _block_depth(first, links)]):
             return Region(group, links, None, "the calls share a line with the 'def'")
     return Region(group, links, scope)
 
 
-def _depth(site: CallSite, links: tuple[Link, ...]) -> int:
+def _block_depth(site: CallSite, links: tuple[Link, ...]) -> int:
     for depth, link in enumerate(site.chain):
         if link.block is links[0].block:
             return depth
     return len(site.chain)
-
-
-def region_depth(region: Region) -> int:
-    """The depth of the region's block in its calls' chains."""
-    return _depth(region.group.sites[0], region.links)
 
 
 def sites_in(region: Region, located: Located) -> list[CallSite]:
@@ -143,3 +146,71 @@ def sites_in(region: Region, located: Located) -> list[CallSite]:
         s for s in located.sites.values() if any(id(link.statement) in ids for link in s.chain)
     ]
     return sorted(found, key=lambda s: s.call.span)
+
+
+# Preparing a region for the styles -------------------------------------------------------
+@dataclass
+class Prepared:
+    region: Region
+    scope: cst.Module | cst.FunctionDef
+    links: tuple[Link, ...]
+    #: The region's runner calls in its own scope: the ones the fix rewrites.
+    runner_calls: list[CallSite]
+    #: Runner calls in the region that belong to nested functions (left alone).
+    nested_runner_calls: list[CallSite]
+    unpacked: dict[int, Unpacked]
+    family: Family
+    facts: Facts
+
+    @property
+    def statements(self) -> tuple[cst.BaseStatement, ...]:
+        return tuple(link.statement for link in self.links)
+
+    @property
+    def first(self) -> Unpacked:
+        return self.unpacked[id(self.runner_calls[0].node)]
+
+
+def prepare(
+    ctx: FileContext, region: Region, links: tuple[Link, ...] | None = None
+) -> Prepared | str:
+    """The region's facts, or why no style can fix it."""
+    if region.problem is not None or region.scope is None:
+        return region.problem or "no scope"
+    scope = region.scope
+    assert isinstance(scope, (cst.Module, cst.FunctionDef))
+    links = links or region.links
+    holder = Region(region.group, links, scope)
+    sites = sites_in(holder, ctx.located)
+    runner_calls = [s for s in sites if s.scope is scope]
+    nested_runner_calls = [s for s in sites if s.scope is not scope]
+    if not runner_calls:
+        return "no runner call found in the region"
+    unpacked: dict[int, Unpacked] = {}
+    for site in runner_calls:
+        try:
+            unpacked[id(site.node)] = unpack(ctx.module, site.node, site.call)
+        except CannotUnpack as error:
+            return str(error)
+    families = sorted({site.call.family for site in runner_calls})
+    if len(families) > 1:
+        return f"mixes runner families ({', '.join(families)})"
+    if len({u.keywords for u in unpacked.values()}) > 1:
+        return "runner calls with different keyword arguments"
+    facts = region_facts([link.statement for link in links])
+    reason = no_fix_reason(facts)
+    if reason is not None:
+        return reason
+    family = runner_calls[0].call.family
+    return Prepared(
+        holder, scope, links, runner_calls, nested_runner_calls, unpacked, family, facts
+    )
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What one style can do for a region: its applicability, why, and its edits."""
+
+    applicability: Applicability
+    reason: str | None
+    edits: tuple[TextEdit, ...] = ()

@@ -1,5 +1,6 @@
-"""The libcst transformer that rewrites a region's statements, and how the region's
-text is cut out of the file (whole lines, with the comment block just above it)."""
+"""What both styles share to write a region anew: the libcst transformer that rewrites
+its statements, how its text is cut out of the file (whole lines, with the comment
+block just above it), and rendering the new text at the right indentation."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Literal
 import libcst as cst
 
 from flake8_asyncio_run.findings import Span
-from flake8_asyncio_run.fix.await_style import to_await, to_runner_run, unpack
+from flake8_asyncio_run.fix.calls import to_await, to_runner_run, unpack
 from flake8_asyncio_run.fix.context import FileContext
 from flake8_asyncio_run.fix.locate import CallSite
-from flake8_asyncio_run.fix.render import render_statements
+from flake8_asyncio_run.fix.positions import render
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
@@ -36,16 +37,16 @@ class RegionRewriter(cst.CSTTransformer):
         self.mode = mode
         self.runner_name = runner_name
         self.strip = strip
-        self._depth = 0
+        self._nested_scopes = 0
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, _SCOPES):
-            self._depth += 1
+            self._nested_scopes += 1
         return True
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
         if isinstance(original_node, _SCOPES):
-            self._depth -= 1
+            self._nested_scopes -= 1
         return super().on_leave(original_node, updated_node)  # type: ignore[return-value]
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
@@ -60,7 +61,11 @@ class RegionRewriter(cst.CSTTransformer):
         self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign
     ) -> cst.BaseSmallStatement | cst.RemovalSentinel:
         target = updated_node.target
-        if self._depth or not isinstance(target, cst.Name) or target.value not in self.strip:
+        if (
+            self._nested_scopes
+            or not isinstance(target, cst.Name)
+            or target.value not in self.strip
+        ):
             return updated_node
         if updated_node.value is None:
             return cst.RemoveFromParent()
@@ -138,4 +143,12 @@ def layout_region(ctx: FileContext, statements: Sequence[cst.BaseStatement]) -> 
 
 
 def render_block(ctx: FileContext, statements: Sequence[cst.BaseStatement], indent: str) -> str:
-    return render_statements(ctx.module, statements, indent)
+    """The statements' code, each at ``indent``."""
+    return "".join(render(ctx.module, statement, indent) for statement in statements)
+
+
+def keyword_text(ctx: FileContext, keywords: Sequence[cst.Arg]) -> str:
+    """The runner's keyword arguments as one argument list: ``debug=True, x=1``."""
+    return ", ".join(
+        ctx.code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip() for arg in keywords
+    )

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from flake8_asyncio_run.findings import Span
-from flake8_asyncio_run.fix.combine import Assessment
+from flake8_asyncio_run.findings import Span, TextEdit
 from flake8_asyncio_run.fix.context import FileContext
-from flake8_asyncio_run.fix.model import TextEdit
-from flake8_asyncio_run.fix.prepare import Prepared
+from flake8_asyncio_run.fix.regions import Assessment, Prepared
 from flake8_asyncio_run.fix.rewrite import (
     RegionRewriter,
+    keyword_text,
     layout_region,
     render_block,
     rewrite_statements,
@@ -26,7 +25,9 @@ from flake8_asyncio_run.targets import RUNNER_VERSION
 
 def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
     if prepared.family != "asyncio":
-        return Assessment("none", f"asyncio.Runner cannot run {prepared.own[0].call.display}")
+        return Assessment(
+            "none", f"asyncio.Runner cannot run {prepared.runner_calls[0].call.display}"
+        )
     if ctx.target < RUNNER_VERSION:
         return Assessment(
             "none", f"asyncio.Runner needs Python 3.11 (target is {ctx.target[0]}.{ctx.target[1]})"
@@ -39,12 +40,9 @@ def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
     nl = module.default_newline
     layout = layout_region(ctx, prepared.statements)
     runner = ctx.fresh("runner")
-    rewriter = RegionRewriter(module, prepared.own, "runner", runner_name=runner)
+    rewriter = RegionRewriter(module, prepared.runner_calls, "runner", runner_name=runner)
     body = render_block(ctx, rewrite_statements(layout.statements, rewriter), layout.inner)
-    keywords = ", ".join(
-        ctx.code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip()
-        for arg in prepared.first.keyword_nodes
-    )
+    keywords = keyword_text(ctx, prepared.first.keyword_nodes)
     text = f"{layout.indent}with {reference}.Runner({keywords}) as {runner}:{nl}{body}"
     if layout.no_newline:
         text = text[: -len(nl)]
@@ -56,7 +54,7 @@ def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
 
 def _asyncio_reference(ctx: FileContext, prepared: Prepared) -> tuple[str, TextEdit | None] | None:
     """How to spell the asyncio module here, and the ``import asyncio`` edit if needed."""
-    for site in prepared.own:
+    for site in prepared.runner_calls:
         func = site.node.func
         if site.call.form == "coroutine" and isinstance(func, cst.Attribute):
             return ctx.code(func.value).strip(), None

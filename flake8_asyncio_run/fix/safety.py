@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
-from flake8_asyncio_run.fix.names import Facts
+from flake8_asyncio_run.fix.facts import Facts
 from flake8_asyncio_run.fix.walk import children, descendants
 
 SAFE_BUILTINS = frozenset(

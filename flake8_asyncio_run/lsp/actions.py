@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from flake8_asyncio_run.findings import Finding, Span
-from flake8_asyncio_run.output.report import EditLike, PlanLike
+from flake8_asyncio_run.findings import Finding, FixPlan, Span, TextEdit
 from flake8_asyncio_run.rules import FIXABLE
 from flake8_asyncio_run.targets import RUNNER_VERSION
 
@@ -36,18 +35,18 @@ def overlaps(span: Span, start: tuple[int, int], end: tuple[int, int]) -> bool:
     return (span.line, span.col) <= end and start <= (span.end_line, span.end_col)
 
 
-def _edits(edits: Iterable[EditLike]) -> tuple[tuple[Span, str], ...]:
+def _edits(edits: Iterable[TextEdit]) -> tuple[tuple[Span, str], ...]:
     return tuple(sorted((edit.span, edit.replacement) for edit in edits))
 
 
-def _title(plan: PlanLike) -> str:
+def _title(plan: FixPlan) -> str:
     title = plan.title
     if plan.applicability == "unsafe":
         title += f" (unsafe: {plan.reason})" if plan.reason else " (unsafe)"
     return title
 
 
-def offers(plans: Sequence[PlanLike], wanted: Iterable[Finding]) -> list[Offer]:
+def offers(plans: Sequence[FixPlan], wanted: Iterable[Finding]) -> list[Offer]:
     """Offers for the plans that resolve any of ``wanted``, first-seen order, without
     duplicates (the runner variant of an ARO103 fix is the same await edit)."""
     targets = set(wanted)

@@ -9,7 +9,6 @@ folder that holds the document, read as the CLI reads them.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import logging
 import os
 from collections.abc import Sequence
@@ -25,11 +24,10 @@ from flake8_asyncio_run import __version__
 from flake8_asyncio_run.checker import FileResult, check_source
 from flake8_asyncio_run.config import ConfigError, Settings, load_settings
 from flake8_asyncio_run.discovery import is_force_excluded
-from flake8_asyncio_run.findings import Finding, Span
+from flake8_asyncio_run.findings import Finding, FixPlan, Span
+from flake8_asyncio_run.lines import LineIndex, split_lines
 from flake8_asyncio_run.lsp.actions import FIXABLE, Offer, offers, overlaps, styles_for
 from flake8_asyncio_run.lsp.encoding import from_client, to_client
-from flake8_asyncio_run.output.report import PlanLike, line_starts, plan_file
-from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.rules import RULES
 from flake8_asyncio_run.selection import SYNTAX_ERROR
 from flake8_asyncio_run.targets import resolve_target
@@ -54,7 +52,7 @@ class Checked:
     settings: Settings
     root: Path
     #: Plans per fix style, computed on the first code-action request.
-    plans: dict[str, list[PlanLike]] = field(default_factory=dict)
+    plans: dict[str, list[FixPlan]] = field(default_factory=dict)
     #: The text after ``fix`` (safe fixes), computed on the first fix-all request.
     fixed: str | None = None
 
@@ -279,18 +277,13 @@ def fix_all_action(
     # Never split a \r\n pair between the kept and the replaced text.
     if 0 < prefix < len(old) and old[prefix - 1] == "\r" and old[prefix] == "\n":
         prefix -= 1
-    starts = line_starts(old)
-    span = Span(*_line_col(starts, prefix), *_line_col(starts, len(old) - suffix))
+    index = LineIndex(old)
+    span = Span(*index.line_col(prefix), *index.line_col(len(old) - suffix))
     offer = Offer(FIX_ALL_TITLE, False, (), ((span, fixed[prefix : len(fixed) - suffix]),))
     action = code_action(uri, checked, offer, lines, encoding, versioned)
     action.kind = FIX_ALL
     action.diagnostics = None
     return action
-
-
-def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
-    line = bisect.bisect_right(starts, offset)
-    return line, offset - starts[line - 1]
 
 
 def analyse(text: str, path: Path, root: Path, settings: Settings, version: int | None) -> Checked:
@@ -323,13 +316,15 @@ def rooted_settings(settings: Settings, root: Path) -> Settings:
     )
 
 
-def plans_for(checked: Checked) -> list[PlanLike]:
+def plans_for(checked: Checked) -> list[FixPlan]:
     """Runs in a worker thread: the fixer's plans for each style the target allows."""
+    from flake8_asyncio_run.fix import plan_result
+
     target = resolve_target(checked.settings, checked.root)
-    plans: list[PlanLike] = []
+    plans: list[FixPlan] = []
     for style in styles_for(target):
         if style not in checked.plans:
-            checked.plans[style] = plan_file(checked.result, checked.settings, target, style)
+            checked.plans[style] = plan_result(checked.result, checked.settings, target, style)
         plans.extend(checked.plans[style])
     return plans
 

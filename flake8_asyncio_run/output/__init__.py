@@ -17,7 +17,8 @@ from typing import TextIO
 
 from flake8_asyncio_run.checker import FileResult
 from flake8_asyncio_run.config import Settings
-from flake8_asyncio_run.output.report import PlanLike, Report, TargetFor, build_report
+from flake8_asyncio_run.findings import FixPlan
+from flake8_asyncio_run.output.report import Report, TargetFor, build_report
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def write_report(
     stream: TextIO,
     *,
     settings: Settings | None = None,
-    plans: Mapping[str, Sequence[PlanLike]] | None = None,
+    plans: Mapping[str, Sequence[FixPlan]] | None = None,
     unsafe: bool = False,
     style: str = "auto",
     target_for: TargetFor | None = None,

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from flake8_asyncio_run.findings import Span
-from flake8_asyncio_run.output.report import Edit, Fix, Report, is_applied, line_starts
-from flake8_asyncio_run.positions import split_lines
+from flake8_asyncio_run.findings import Span, TextEdit
+from flake8_asyncio_run.lines import line_starts, split_lines
+from flake8_asyncio_run.output.report import Fix, Report, is_applied
 from flake8_asyncio_run.rules import RULES
 
 SOURCE = {
@@ -41,7 +41,7 @@ def rd_range(lines: list[str], span: Span) -> dict[str, Any]:
     }
 
 
-def whole_line_suggestion(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str]:
+def whole_line_suggestion(text: str, edits: tuple[TextEdit, ...]) -> tuple[int, int, str]:
     """The lines the edits touch, first to last, and what they become (without the
     final line break, which a line-wise suggestion keeps)."""
     lines = split_lines(text)

@@ -11,56 +11,13 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
 
-from flake8_asyncio_run.analysis import analyze_source
 from flake8_asyncio_run.checker import FileResult
 from flake8_asyncio_run.config import Settings
-from flake8_asyncio_run.findings import Finding, Span
-from flake8_asyncio_run.positions import split_lines
+from flake8_asyncio_run.findings import Applicability, Finding, FixPlan, TextEdit
 from flake8_asyncio_run.rules import RULES
 from flake8_asyncio_run.selection import SYNTAX_ERROR
 from flake8_asyncio_run.targets import TargetResolver
-
-Applicability = Literal["safe", "unsafe", "none"]
-
-
-class EditLike(Protocol):
-    """The fixer's ``TextEdit``: replace ``span`` (code points, end exclusive)."""
-
-    @property
-    def span(self) -> Span: ...
-
-    @property
-    def replacement(self) -> str: ...
-
-
-class PlanLike(Protocol):
-    """The fixer's ``FixPlan``, as far as the formats read it."""
-
-    @property
-    def findings(self) -> tuple[Finding, ...]: ...
-
-    @property
-    def applicability(self) -> str: ...
-
-    @property
-    def style(self) -> str | None: ...
-
-    @property
-    def reason(self) -> str | None: ...
-
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def edits(self) -> Sequence[EditLike]: ...
-
-
-@dataclass(frozen=True)
-class Edit:
-    span: Span
-    replacement: str
 
 
 @dataclass(frozen=True)
@@ -73,7 +30,7 @@ class Fix:
     title: str | None
     style: str | None
     reason: str | None
-    edits: tuple[Edit, ...]
+    edits: tuple[TextEdit, ...]
     #: What the user can do to get a fix ("use --unsafe-fixes or --style runner").
     hint: str | None
     #: Codes and lines of every finding the fix resolves.
@@ -134,37 +91,16 @@ def relative_path(path: str, cwd: str | None = None) -> str:
     return relative.replace(os.sep, "/")
 
 
-def line_starts(text: str) -> list[int]:
-    """The offset of each line's first character, lines as ``ast`` numbers them."""
-    starts = [0]
-    index = 0
-    for line in split_lines(text)[:-1]:
-        index += len(line)
-        # The terminator after this line: \r\n, \r or \n.
-        index += 2 if text.startswith("\r\n", index) else 1
-        starts.append(index)
-    return starts
-
-
-def plan_file(
-    result: FileResult, settings: Settings | None, target: tuple[int, int], style: str = "auto"
-) -> list[PlanLike]:
-    """The fixer's plans for one checked file (empty when it has nothing to fix)."""
-    fixable = [f for f in result.findings if f.code != SYNTAX_ERROR]
-    if not fixable or result.source is None:
+def _fixer_plans(
+    result: FileResult, settings: Settings | None, target: tuple[int, int], style: str
+) -> list[FixPlan]:
+    """The fixer's plans for one file, importing the fixer (and libcst) only for a file
+    that has something to fix."""
+    if result.source is None or all(f.code == SYNTAX_ERROR for f in result.findings):
         return []
-    analysis = result.analysis
-    if analysis is None or not analysis.findings:
-        # Parallel checking drops the analysis to keep results small: analyse again.
-        analysis = analyze_source(
-            result.source.text, result.path, settings.analysis if settings else None
-        )
-    from flake8_asyncio_run.fix import plan_fixes
+    from flake8_asyncio_run.fix import plan_result
 
-    plans: list[PlanLike] = list(
-        plan_fixes(result.source.text, analysis, fixable, style=style, target=target)
-    )
-    return plans
+    return plan_result(result, settings, target, style)
 
 
 #: The target version for a file's fixes, by its path (``fix`` passes its own).
@@ -173,7 +109,7 @@ TargetFor = Callable[[str], tuple[int, int]]
 
 def build_report(
     results: Sequence[FileResult],
-    plans: Mapping[str, Sequence[PlanLike]] | None = None,
+    plans: Mapping[str, Sequence[FixPlan]] | None = None,
     *,
     settings: Settings | None = None,
     with_fixes: bool = True,
@@ -194,13 +130,13 @@ def build_report(
             errors.append((path, result.error))
         if not result.findings:
             continue
-        file_plans: Sequence[PlanLike] = ()
+        file_plans: Sequence[FixPlan] = ()
         failure: str | None = None
         if plans is not None:
             file_plans = plans.get(result.path, ())
         elif with_fixes:
             try:
-                file_plans = plan_file(result, settings, resolve(result.path), style)
+                file_plans = _fixer_plans(result, settings, resolve(result.path), style)
             except Exception as error:  # a fixer bug must not cost the findings report
                 failure = f"internal error in the fixer ({type(error).__name__}: {error})"
                 print(f"flake8-asyncio-run: {path}: {failure}", file=sys.stderr)
@@ -215,7 +151,7 @@ def build_report(
     return Report(tuple(files), tuple(sorted(errors)), unsafe)
 
 
-def _fixes_by_finding(plans: Sequence[PlanLike], next_id: int) -> tuple[dict[Finding, Fix], int]:
+def _fixes_by_finding(plans: Sequence[FixPlan], next_id: int) -> tuple[dict[Finding, Fix], int]:
     ordered = sorted(
         plans, key=lambda p: min((f.sort_key() for f in p.findings), default=(0, 0, ""))
     )
@@ -223,17 +159,15 @@ def _fixes_by_finding(plans: Sequence[PlanLike], next_id: int) -> tuple[dict[Fin
     for plan in ordered:
         if not plan.findings:
             continue
-        applicability = _applicability(plan.applicability)
+        applicability = plan.applicability
         fix = Fix(
             next_id if applicability != "none" else None,
             applicability,
             plan.title or None,
             plan.style,
             plan.reason,
-            tuple(sorted((Edit(e.span, e.replacement) for e in plan.edits), key=lambda e: e.span))
-            if applicability != "none"
-            else (),
-            getattr(plan, "hint", None),
+            tuple(sorted(plan.edits, key=lambda e: e.span)) if applicability != "none" else (),
+            plan.hint,
             tuple(sorted(plan.findings, key=Finding.sort_key)),
         )
         if fix.id is not None:
@@ -244,14 +178,6 @@ def _fixes_by_finding(plans: Sequence[PlanLike], next_id: int) -> tuple[dict[Fin
             if current is None or _rank(fix) < _rank(current):
                 fixes[finding] = fix
     return fixes, next_id
-
-
-def _applicability(value: str) -> Applicability:
-    if value == "safe":
-        return "safe"
-    if value == "unsafe":
-        return "unsafe"
-    return "none"
 
 
 def _rank(fix: Fix) -> int:

@@ -20,7 +20,7 @@ from flake8_asyncio_run.fix import (
     pipeline,
     plan_fixes,
 )
-from flake8_asyncio_run.fix.edits import apply_edits, compatible_plans
+from flake8_asyncio_run.fix.pipeline import apply_edits, compatible_plans
 
 SOURCE = textwrap.dedent(
     """\
@@ -185,6 +185,30 @@ def test_flake8_plugin_does_not_import_libcst() -> None:
     code = "import sys, flake8_asyncio_run.plugin; print('libcst' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["flake8_asyncio_run.findings", "flake8_asyncio_run.lines", "flake8_asyncio_run.output.report"],
+)
+def test_fix_types_and_reports_import_without_libcst(module: str) -> None:
+    """The plan and edit types live in ``findings``, so the output formats (and anyone
+    else) can name them without loading the fixer."""
+    import subprocess
+    import sys
+
+    code = f"import sys, {module}; print(sorted(m for m in sys.modules if 'libcst' in m))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_fixer_re_exports_the_types_of_findings() -> None:
+    import flake8_asyncio_run.findings as findings
+    import flake8_asyncio_run.fix as fix
+
+    for name in ("Applicability", "FixOutcome", "FixPlan", "Style", "StyleOption", "TextEdit"):
+        assert getattr(fix, name) is getattr(findings, name)
 
 
 def test_file_that_parses_but_does_not_compile_is_skipped() -> None:

@@ -13,7 +13,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from flake8_asyncio_run.fix.positions import Positions, first_lines
 from flake8_asyncio_run.fix.walk import descendants
-from flake8_asyncio_run.positions import statement_lines
+from flake8_asyncio_run.lines import statement_lines
 
 ROOT = Path(__file__).parent.parent.parent
 FILES = sorted(

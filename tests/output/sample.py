@@ -4,12 +4,13 @@ conversion (columns, escaping, merging edits) is tested apart from the fixer."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from flake8_asyncio_run.checker import FileResult, check_files
 from flake8_asyncio_run.config import Settings
-from flake8_asyncio_run.findings import Finding, Span
+from flake8_asyncio_run.findings import FixPlan as Plan
+from flake8_asyncio_run.findings import Span
+from flake8_asyncio_run.findings import TextEdit as Edit
 
 TASKS = """\
 import asyncio
@@ -33,22 +34,6 @@ COMBINED = """\
         return a, b
 
 """
-
-
-@dataclass(frozen=True)
-class Edit:
-    span: Span
-    replacement: str
-
-
-@dataclass(frozen=True)
-class Plan:
-    findings: tuple[Finding, ...]
-    applicability: str
-    style: str | None
-    reason: str | None
-    title: str
-    edits: tuple[Edit, ...]
 
 
 def make_project(root: Path) -> None:

@@ -15,10 +15,10 @@ from sample import TASKS, check, make_project, plans_for
 from flake8_asyncio_run import __version__
 from flake8_asyncio_run.checker import FileResult
 from flake8_asyncio_run.findings import Span
+from flake8_asyncio_run.findings import TextEdit as Edit
 from flake8_asyncio_run.output import FORMATS, write_report
 from flake8_asyncio_run.output.github import escape_data, escape_property
 from flake8_asyncio_run.output.rdjson import whole_line_suggestion
-from flake8_asyncio_run.output.report import Edit
 from flake8_asyncio_run.rules import RULES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

@@ -9,8 +9,9 @@ only, and the facts the safety policy needs (yields, returns, escaping break/con
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -91,6 +92,7 @@ def mentioned_names(node: cst.CSTNode) -> set[str]:
     return {n.value for n in descendants(node) if isinstance(n, cst.Name)}
 
 
+#: The names definitely assigned at a point of the walk.
 Defined = frozenset[str]
 
 
@@ -112,121 +114,86 @@ class _Walker:
         self.at_mark: Defined | None = None
 
     # Statements ---------------------------------------------------------------------
-    def block(self, body: Sequence[cst.BaseStatement], d: Defined) -> Defined | None:
-        current: Defined | None = d
+    def block(self, body: Sequence[cst.BaseStatement], assigned: Defined) -> Defined | None:
+        current: Defined | None = assigned
         for statement in body:
             if id(statement) == self.mark and current is not None:
                 self.at_mark = current if self.at_mark is None else self.at_mark & current
             if id(statement) in self.skip:
                 continue
             if current is None:
-                current = d  # unreachable code: still walk it, from the block's start
+                current = assigned  # unreachable code: still walk it, from the block's start
                 self.stmt(statement, current)
                 current = None
                 continue
             current = self.stmt(statement, current)
         return current
 
-    def suite(self, body: cst.BaseSuite, d: Defined) -> Defined | None:
+    def suite(self, body: cst.BaseSuite, assigned: Defined) -> Defined | None:
         if isinstance(body, cst.IndentedBlock):
-            return self.block(body.body, d)
-        current: Defined | None = d
+            return self.block(body.body, assigned)
         assert isinstance(body, cst.SimpleStatementSuite)
-        for small in body.body:
+        return self._smalls(body.body, assigned)
+
+    def stmt(self, node: cst.BaseStatement, assigned: Defined) -> Defined | None:
+        handler = _STATEMENTS.get(type(node))
+        if handler is None:
+            # Anything else: walk its expressions.
+            self.expr(node, assigned)
+            return assigned
+        return handler(self, node, assigned)
+
+    def _smalls(self, body: Sequence[cst.BaseSmallStatement], assigned: Defined) -> Defined | None:
+        current: Defined | None = assigned
+        for small in body:
             if current is None:
                 return None
             current = self.small(small, current)
         return current
 
-    def stmt(self, node: cst.BaseStatement, d: Defined) -> Defined | None:
-        if isinstance(node, cst.SimpleStatementLine):
-            current: Defined | None = d
-            for small in node.body:
-                if current is None:
-                    return None
-                current = self.small(small, current)
-            return current
-        if isinstance(node, cst.If):
-            return self._if(node, d)
-        if isinstance(node, (cst.For, cst.While)):
-            return self._loop(node, d)
-        if isinstance(node, (cst.Try, cst.TryStar)):
-            return self._try(node, d)
-        if isinstance(node, cst.With):
-            self.facts.withs = True
-            current = d
-            for item in node.items:
-                self.expr(item.item, current)
-                if item.asname is not None:
-                    current = current | self.target(item.asname.name, current)
-            return self.suite(node.body, current)
-        if isinstance(node, cst.FunctionDef):
-            for decorator in node.decorators:
-                self.expr(decorator.decorator, d)
-            self._parameters(node.params, d)
-            if node.returns is not None:
-                self.expr(node.returns.annotation, d)
-            self.nested(node.body)
-            return d | self.bind(node.name.value)
-        if isinstance(node, cst.ClassDef):
-            for decorator in node.decorators:
-                self.expr(decorator.decorator, d)
-            for arg in (*node.bases, *node.keywords):
-                self.expr(arg.value, d)
-            self.nested(node.body)
-            return d | self.bind(node.name.value)
-        if isinstance(node, cst.Match):
-            self.expr(node.subject, d)
-            for case in node.cases:
-                captures = d | self.pattern(case.pattern)
-                if case.guard is not None:
-                    self.expr(case.guard, captures)
-                self.suite(case.body, captures)
-            return d
-        # Anything else: walk its expressions.
-        self.expr(node, d)
-        return d
+    def _simple_line(self, node: cst.SimpleStatementLine, assigned: Defined) -> Defined | None:
+        return self._smalls(node.body, assigned)
 
-    def _if(self, node: cst.If, d: Defined) -> Defined | None:
-        self.expr(node.test, d)
-        taken = self.suite(node.body, d)
+    def _if(self, node: cst.If, assigned: Defined) -> Defined | None:
+        self.expr(node.test, assigned)
+        taken = self.suite(node.body, assigned)
         orelse = node.orelse
         if orelse is None:
-            other: Defined | None = d
+            other: Defined | None = assigned
         elif isinstance(orelse, cst.If):
-            other = self._if(orelse, d)
+            other = self._if(orelse, assigned)
         else:
-            other = self.suite(orelse.body, d)
+            other = self.suite(orelse.body, assigned)
         return _meet(taken, other)
 
-    def _loop(self, node: cst.For | cst.While, d: Defined) -> Defined | None:
+    def _loop(self, node: cst.For | cst.While, assigned: Defined) -> Defined | None:
         if isinstance(node, cst.For):
-            self.expr(node.iter, d)
-            body_start = d | self.target(node.target, d)
+            self.expr(node.iter, assigned)
+            body_start = assigned | self.target(node.target, assigned)
         else:
-            self.expr(node.test, d)
-            body_start = d
+            self.expr(node.test, assigned)
+            body_start = assigned
         self.loop_depth += 1
         self.suite(node.body, body_start)
         self.loop_depth -= 1
         if node.orelse is not None:
-            self.suite(node.orelse.body, d)
-        return d
+            self.suite(node.orelse.body, assigned)
+        return assigned
 
-    def _try(self, node: cst.Try | cst.TryStar, d: Defined) -> Defined | None:
+    def _try(self, node: cst.Try | cst.TryStar, assigned: Defined) -> Defined | None:
         ends: list[Defined | None] = []
-        body_end = self.suite(node.body, d)
+        body_end = self.suite(node.body, assigned)
         if node.orelse is not None and body_end is not None:
             body_end = self.suite(node.orelse.body, body_end)
         ends.append(body_end)
         for handler in node.handlers:
-            start = d
+            start = assigned
             if handler.type is not None:
-                self.expr(handler.type, d)
+                self.expr(handler.type, assigned)
             name: set[str] = set()
             if handler.name is not None and isinstance(handler.name.name, cst.Name):
                 name = {handler.name.name.value}
-                start = d | self.bind(handler.name.name.value)
+                start = assigned | self.bind(handler.name.name.value)
                 self.facts.unsettled |= name  # deleted when the handler ends
             end = self.suite(handler.body, start)
             ends.append(None if end is None else end - name)
@@ -234,91 +201,141 @@ class _Walker:
         for end in ends[1:]:
             result = _meet(result, end)
         if node.finalbody is not None:
-            after_finally = self.suite(node.finalbody.body, d)
+            after_finally = self.suite(node.finalbody.body, assigned)
             if result is None or after_finally is None:
                 return None
             return result | after_finally
         return result
 
-    def small(self, node: cst.BaseSmallStatement, d: Defined) -> Defined | None:
-        if isinstance(node, cst.Assign):
-            self.expr(node.value, d)
-            bound: Defined = frozenset()
-            for target in node.targets:
-                bound = bound | self.target(target.target, d)
-            return d | bound
-        if isinstance(node, cst.AnnAssign):
-            if node.value is not None:
-                self.expr(node.value, d)
-            self.expr(node.annotation.annotation, d)
-            if isinstance(node.target, cst.Name):
-                self.facts.annotations[node.target.value] = node.annotation
-                if node.value is None:
-                    self.bind(node.target.value)
-                    return d
-            return d | self.target(node.target, d)
-        if isinstance(node, cst.AugAssign):
-            if isinstance(node.target, cst.Name):
-                self.read(node.target.value, d)
-            self.expr(node.value, d)
-            return d | self.target(node.target, d)
-        if isinstance(node, cst.Return):
-            if node.value is not None:
-                self.expr(node.value, d)
-            self.facts.returns.append(node)
-            return None
-        if isinstance(node, cst.Raise):
-            if node.exc is not None:
-                self.expr(node.exc, d)
-            if node.cause is not None:
-                self.expr(node.cause.item, d)
-            return None
-        if isinstance(node, (cst.Break, cst.Continue)):
-            if self.loop_depth == 0:
-                self.facts.escapes.append("break" if isinstance(node, cst.Break) else "continue")
-            return None
-        if isinstance(node, cst.Del):
-            removed = self._deleted(node.target, d)
-            return d - removed
-        if isinstance(node, (cst.Global, cst.Nonlocal)):
-            self.facts.declarations.update(item.name.value for item in node.names)
-            return d
-        if isinstance(node, cst.Import):
-            self.facts.imports = True
-            names = set()
-            for alias in node.names:
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    names.add(alias.asname.name.value)
-                else:
-                    names.add(_root(alias.name))
-            return d | self.bind(*names)
-        if isinstance(node, cst.ImportFrom):
-            self.facts.imports = True
-            if isinstance(node.names, cst.ImportStar):
-                self.facts.dynamic.add("import *")
-                return d
-            names = set()
-            for alias in node.names:
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    names.add(alias.asname.name.value)
-                elif isinstance(alias.name, cst.Name):
-                    names.add(alias.name.value)
-            return d | self.bind(*names)
-        self.expr(node, d)
-        return d
+    def _with(self, node: cst.With, assigned: Defined) -> Defined | None:
+        self.facts.withs = True
+        current = assigned
+        for item in node.items:
+            self.expr(item.item, current)
+            if item.asname is not None:
+                current = current | self.target(item.asname.name, current)
+        return self.suite(node.body, current)
 
-    def _deleted(self, target: cst.BaseExpression, d: Defined) -> set[str]:
+    def _function(self, node: cst.FunctionDef, assigned: Defined) -> Defined | None:
+        for decorator in node.decorators:
+            self.expr(decorator.decorator, assigned)
+        self._parameters(node.params, assigned)
+        if node.returns is not None:
+            self.expr(node.returns.annotation, assigned)
+        self.nested(node.body)
+        return assigned | self.bind(node.name.value)
+
+    def _class(self, node: cst.ClassDef, assigned: Defined) -> Defined | None:
+        for decorator in node.decorators:
+            self.expr(decorator.decorator, assigned)
+        for arg in (*node.bases, *node.keywords):
+            self.expr(arg.value, assigned)
+        self.nested(node.body)
+        return assigned | self.bind(node.name.value)
+
+    def _match(self, node: cst.Match, assigned: Defined) -> Defined | None:
+        self.expr(node.subject, assigned)
+        for case in node.cases:
+            captures = assigned | self.pattern(case.pattern)
+            if case.guard is not None:
+                self.expr(case.guard, captures)
+            self.suite(case.body, captures)
+        return assigned
+
+    # Small statements -----------------------------------------------------------------
+    def small(self, node: cst.BaseSmallStatement, assigned: Defined) -> Defined | None:
+        handler = _SMALL_STATEMENTS.get(type(node))
+        if handler is None:
+            # Expressions, assert, pass...: walk their expressions.
+            self.expr(node, assigned)
+            return assigned
+        return handler(self, node, assigned)
+
+    def _assign(self, node: cst.Assign, assigned: Defined) -> Defined | None:
+        self.expr(node.value, assigned)
+        bound: Defined = frozenset()
+        for target in node.targets:
+            bound = bound | self.target(target.target, assigned)
+        return assigned | bound
+
+    def _ann_assign(self, node: cst.AnnAssign, assigned: Defined) -> Defined | None:
+        if node.value is not None:
+            self.expr(node.value, assigned)
+        self.expr(node.annotation.annotation, assigned)
+        if isinstance(node.target, cst.Name):
+            self.facts.annotations[node.target.value] = node.annotation
+            if node.value is None:
+                self.bind(node.target.value)
+                return assigned
+        return assigned | self.target(node.target, assigned)
+
+    def _aug_assign(self, node: cst.AugAssign, assigned: Defined) -> Defined | None:
+        if isinstance(node.target, cst.Name):
+            self.read(node.target.value, assigned)
+        self.expr(node.value, assigned)
+        return assigned | self.target(node.target, assigned)
+
+    def _return(self, node: cst.Return, assigned: Defined) -> Defined | None:
+        if node.value is not None:
+            self.expr(node.value, assigned)
+        self.facts.returns.append(node)
+        return None
+
+    def _raise(self, node: cst.Raise, assigned: Defined) -> Defined | None:
+        if node.exc is not None:
+            self.expr(node.exc, assigned)
+        if node.cause is not None:
+            self.expr(node.cause.item, assigned)
+        return None
+
+    def _loop_exit(self, node: cst.Break | cst.Continue, assigned: Defined) -> Defined | None:
+        if self.loop_depth == 0:
+            self.facts.escapes.append("break" if isinstance(node, cst.Break) else "continue")
+        return None
+
+    def _del(self, node: cst.Del, assigned: Defined) -> Defined | None:
+        removed = self._deleted(node.target, assigned)
+        return assigned - removed
+
+    def _declaration(self, node: cst.Global | cst.Nonlocal, assigned: Defined) -> Defined | None:
+        self.facts.declarations.update(item.name.value for item in node.names)
+        return assigned
+
+    def _import(self, node: cst.Import, assigned: Defined) -> Defined | None:
+        self.facts.imports = True
+        names = set()
+        for alias in node.names:
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                names.add(alias.asname.name.value)
+            else:
+                names.add(_root(alias.name))
+        return assigned | self.bind(*names)
+
+    def _import_from(self, node: cst.ImportFrom, assigned: Defined) -> Defined | None:
+        self.facts.imports = True
+        if isinstance(node.names, cst.ImportStar):
+            self.facts.dynamic.add("import *")
+            return assigned
+        names = set()
+        for alias in node.names:
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                names.add(alias.asname.name.value)
+            elif isinstance(alias.name, cst.Name):
+                names.add(alias.name.value)
+        return assigned | self.bind(*names)
+
+    def _deleted(self, target: cst.BaseExpression, assigned: Defined) -> set[str]:
         if isinstance(target, cst.Name):
-            self.read(target.value, d)
+            self.read(target.value, assigned)
             self.bind(target.value)
             self.facts.unsettled.add(target.value)
             return {target.value}
         if isinstance(target, (cst.Tuple, cst.List)):
             removed: set[str] = set()
             for element in target.elements:
-                removed |= self._deleted(element.value, d)
+                removed |= self._deleted(element.value, assigned)
             return removed
-        self.expr(target, d)
+        self.expr(target, assigned)
         return set()
 
     # Binding --------------------------------------------------------------------------
@@ -327,7 +344,7 @@ class _Walker:
             self.facts.stores.setdefault(name, None)
         return frozenset(names)
 
-    def target(self, node: cst.BaseExpression, d: Defined) -> Defined:
+    def target(self, node: cst.BaseExpression, assigned: Defined) -> Defined:
         """Bind an assignment target; subscripts and attributes only read."""
         if isinstance(node, cst.Name):
             return self.bind(node.value)
@@ -335,11 +352,11 @@ class _Walker:
             bound: Defined = frozenset()
             for element in node.elements:
                 value = element.value
-                bound = bound | self.target(value, d)
+                bound = bound | self.target(value, assigned)
             return bound
         if isinstance(node, cst.StarredElement):
-            return self.target(node.value, d)
-        self.expr(node, d)
+            return self.target(node.value, assigned)
+        self.expr(node, assigned)
         return frozenset()
 
     def pattern(self, node: cst.CSTNode) -> Defined:
@@ -355,36 +372,38 @@ class _Walker:
                 self.expr(sub.value, frozenset())
         return self.bind(*names)
 
-    def read(self, name: str, d: Defined) -> None:
+    def read(self, name: str, assigned: Defined) -> None:
         self.facts.loads.add(name)
-        if name not in d:
+        if name not in assigned:
             self.facts.unassigned_reads.add(name)
 
     # Expressions ----------------------------------------------------------------------
-    def expr(self, node: cst.CSTNode, d: Defined, shadow: frozenset[str] = frozenset()) -> None:
+    def expr(
+        self, node: cst.CSTNode, assigned: Defined, shadow: frozenset[str] = frozenset()
+    ) -> None:
         # Exact type tests: libcst's classes are ABCs and isinstance on them is slow.
         kind = type(node)
         if kind is cst.Name:
             value = node.value  # type: ignore[attr-defined]
             if value not in shadow:
-                self.read(value, d)
+                self.read(value, assigned)
             return
         if kind is cst.Attribute:
-            self.expr(node.value, d, shadow)  # type: ignore[attr-defined]
+            self.expr(node.value, assigned, shadow)  # type: ignore[attr-defined]
             return
         if kind is cst.Call:
-            self._call(node, d, shadow)  # type: ignore[arg-type]
+            self._call(node, assigned, shadow)  # type: ignore[arg-type]
             return
         if kind is cst.Lambda:
-            self._parameters(node.params, d)  # type: ignore[attr-defined]
+            self._parameters(node.params, assigned)  # type: ignore[attr-defined]
             self.nested(node.body)  # type: ignore[attr-defined]
             return
         if kind in _COMPREHENSION_TYPES:
-            self._comprehension(node, d, shadow)
+            self._comprehension(node, assigned, shadow)
             return
         if kind is cst.NamedExpr:
             assert isinstance(node, cst.NamedExpr)
-            self.expr(node.value, d, shadow)
+            self.expr(node.value, assigned, shadow)
             if isinstance(node.target, cst.Name):
                 self.bind(node.target.value)
                 self.facts.unsettled.add(node.target.value)
@@ -394,9 +413,9 @@ class _Walker:
         if self.skip and id(node) in self.skip:
             return
         for child in children(node):
-            self.expr(child, d, shadow)
+            self.expr(child, assigned, shadow)
 
-    def _call(self, node: cst.Call, d: Defined, shadow: frozenset[str]) -> None:
+    def _call(self, node: cst.Call, assigned: Defined, shadow: frozenset[str]) -> None:
         self.facts.calls.append(node)
         func = node.func
         if isinstance(func, cst.Name):
@@ -404,39 +423,39 @@ class _Walker:
                 self.facts.dynamic.add(f"{func.value}()")
             if func.value == "super" and not node.args:
                 self.facts.zero_arg_super = True
-        self.expr(func, d, shadow)
+        self.expr(func, assigned, shadow)
         for arg in node.args:
-            self.expr(arg.value, d, shadow)
+            self.expr(arg.value, assigned, shadow)
 
-    def _comprehension(self, node: cst.CSTNode, d: Defined, shadow: frozenset[str]) -> None:
+    def _comprehension(self, node: cst.CSTNode, assigned: Defined, shadow: frozenset[str]) -> None:
         assert isinstance(node, _COMPREHENSIONS)
         inner = shadow
         compfor: cst.CompFor | None = node.for_in
         first = True
         while compfor is not None:
             # The first iterable is evaluated outside the comprehension's own scope.
-            self.expr(compfor.iter, d, shadow if first else inner)
+            self.expr(compfor.iter, assigned, shadow if first else inner)
             first = False
             inner = inner | frozenset(_target_names(compfor.target))
             for condition in compfor.ifs:
-                self.expr(condition.test, d, inner)
+                self.expr(condition.test, assigned, inner)
             compfor = compfor.inner_for_in
         if isinstance(node, cst.DictComp):
-            self.expr(node.key, d, inner)
-            self.expr(node.value, d, inner)
+            self.expr(node.key, assigned, inner)
+            self.expr(node.value, assigned, inner)
         else:
-            self.expr(node.elt, d, inner)
+            self.expr(node.elt, assigned, inner)
 
-    def _parameters(self, params: cst.Parameters, d: Defined) -> None:
+    def _parameters(self, params: cst.Parameters, assigned: Defined) -> None:
         every = [*params.posonly_params, *params.params, *params.kwonly_params]
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 every.append(star)
         for param in every:
             if param.default is not None:
-                self.expr(param.default, d)
+                self.expr(param.default, assigned)
             if param.annotation is not None:
-                self.expr(param.annotation.annotation, d)
+                self.expr(param.annotation.annotation, assigned)
 
     def nested(self, node: cst.CSTNode) -> None:
         """A nested function, lambda or class body: names it mentions, and dynamic calls."""
@@ -448,6 +467,40 @@ class _Walker:
                 func = sub.func  # type: ignore[attr-defined]
                 if type(func) is cst.Name and func.value in _DYNAMIC:
                     self.facts.dynamic.add(f"{func.value}()")
+
+
+#: A statement kind's method of ``_Walker``: (walker, node, names assigned before) ->
+#: names assigned after (None: the statement does not complete normally).
+_Handler = Callable[[_Walker, Any, Defined], Defined | None]
+
+#: Statement type -> its method (exact types: libcst's classes are ABCs, and isinstance
+#: against an ABC is slow).  Any other statement only has its expressions walked.
+_STATEMENTS: dict[type, _Handler] = {
+    cst.SimpleStatementLine: _Walker._simple_line,
+    cst.If: _Walker._if,
+    cst.For: _Walker._loop,
+    cst.While: _Walker._loop,
+    cst.Try: _Walker._try,
+    cst.TryStar: _Walker._try,
+    cst.With: _Walker._with,
+    cst.FunctionDef: _Walker._function,
+    cst.ClassDef: _Walker._class,
+    cst.Match: _Walker._match,
+}
+_SMALL_STATEMENTS: dict[type, _Handler] = {
+    cst.Assign: _Walker._assign,
+    cst.AnnAssign: _Walker._ann_assign,
+    cst.AugAssign: _Walker._aug_assign,
+    cst.Return: _Walker._return,
+    cst.Raise: _Walker._raise,
+    cst.Break: _Walker._loop_exit,
+    cst.Continue: _Walker._loop_exit,
+    cst.Del: _Walker._del,
+    cst.Global: _Walker._declaration,
+    cst.Nonlocal: _Walker._declaration,
+    cst.Import: _Walker._import,
+    cst.ImportFrom: _Walker._import_from,
+}
 
 
 def _target_names(node: cst.CSTNode) -> set[str]:
