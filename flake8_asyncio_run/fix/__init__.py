@@ -55,4 +55,6 @@ def plan_result(
         analysis = analyze_source(
             result.source.text, result.path, settings.analysis if settings else None
         )
-    return plan_fixes(result.source.text, analysis, fixable, style=style, target=target)
+    return plan_fixes(
+        result.source.text, analysis, fixable, style=style, target=target, path=result.path
+    )

@@ -84,7 +84,7 @@ def assess_combine(ctx: FileContext, prepared: Prepared) -> Assessment:
     if unsafe is None and prepared.family == "asgiref":
         unsafe = "async_to_sync() decides which thread and loop run the coroutine"
     if unsafe is None:
-        exempt = _exempt_calls(prepared)
+        exempt = prepared.awaited_calls
         runner_nodes = {id(site.node) for site in runner_calls}
         unsafe = combine_hazard(
             facts,
@@ -168,7 +168,10 @@ def _classify_names(ctx: FileContext, prepared: Prepared, returns_move_in: bool)
         if name in declared_nonlocal:
             names.nonlocals.append(name)
             continue
-        if name in early or name in outside.nested or name in exposed:
+        # A closure made in the region that reads a name the function rebinds later must
+        # see the rebinding: the coroutine's own copy would hide it.
+        captured = name in facts.nested and name in outside.stores
+        if name in early or name in outside.nested or name in exposed or captured:
             exact = True
         elif name in live and not returns_move_in:
             exact = name not in definite or name in facts.unsettled or name in facts.nested
@@ -242,20 +245,6 @@ def _ends_abruptly(body: cst.BaseSuite) -> bool:
 
 
 # Text ------------------------------------------------------------------------------------
-def _exempt_calls(prepared: Prepared) -> set[int]:
-    """The runner calls and the calls that only build what they await."""
-    exempt: set[int] = set()
-    for site in prepared.runner_calls:
-        node = site.node
-        exempt.add(id(node))
-        if isinstance(node.func, cst.Call):
-            exempt.add(id(node.func))
-        for arg in node.args[:1]:
-            if isinstance(arg.value, cst.Call):
-                exempt.add(id(arg.value))
-    return exempt
-
-
 def _runner_text(ctx: FileContext, prepared: Prepared) -> str:
     """How the region's calls name their runner, e.g. ``asyncio.run`` or ``go``."""
     direct = [s for s in prepared.runner_calls if s.call.form != "wrapper"]
@@ -326,6 +315,9 @@ def _edits(
         parts.append(f"{indent}{', '.join(names.returned)} = {call}{nl}")
     else:
         parts.append(f"{indent}{call}{nl}")
+    if isinstance(prepared.scope, cst.Module):
+        # The coroutine must not stay a module attribute (globals(), ``import *``).
+        parts.append(f"{indent}del {coroutine}{nl}")
     text = "".join(parts)
     if layout.no_newline:
         text = text[: -len(nl)]

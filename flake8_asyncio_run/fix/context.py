@@ -17,15 +17,17 @@ class FileContext:
     located: Located
     target: tuple[int, int]
     django: bool
+    #: The file's path as the user named it (test code gets unsafe loop fixes).
+    path: str = ""
     #: Every identifier in the file (any scope) and every name handed out, so that a
     #: new name clashes with nothing.  (Regions using ``eval``/``exec`` get no fix.)
     taken: set[str] = field(default_factory=set)
 
     @classmethod
     def create(
-        cls, text: str, located: Located, target: tuple[int, int], django: bool
+        cls, text: str, located: Located, target: tuple[int, int], django: bool, path: str = ""
     ) -> FileContext:
-        return cls(text, LineIndex(text), located, target, django, set(located.names))
+        return cls(text, LineIndex(text), located, target, django, path, set(located.names))
 
     @property
     def module(self) -> cst.Module:

@@ -32,7 +32,8 @@ class Facts:
     unassigned_reads: set[str] = field(default_factory=set)
     #: Names read at the scope's level.
     loads: set[str] = field(default_factory=set)
-    #: Names mentioned inside nested functions, lambdas and classes.
+    #: Names mentioned inside nested functions, lambdas and classes, and read lazily by
+    #: generator expressions: what a closure may read after the region.
     nested: set[str] = field(default_factory=set)
     #: Names bound by ``:=`` or removed by ``del`` (their state after is path-dependent).
     unsettled: set[str] = field(default_factory=set)
@@ -445,6 +446,16 @@ class _Walker:
             self.expr(node.value, assigned, inner)
         else:
             self.expr(node.elt, assigned, inner)
+        if isinstance(node, cst.GeneratorExp):
+            # Lazy: everything but the first iterable is read when the generator runs,
+            # maybe after the region, as a closure reads it.
+            self.facts.nested.update(
+                sub.value
+                for part in (node.elt, node.for_in.inner_for_in, *node.for_in.ifs)
+                if part is not None
+                for sub in descendants(part)
+                if isinstance(sub, cst.Name)
+            )
 
     def _parameters(self, params: cst.Parameters, assigned: Defined) -> None:
         every = [*params.posonly_params, *params.params, *params.kwonly_params]

@@ -72,7 +72,7 @@ def _fix_text(
         if not result.findings or result.analysis is None:
             plans = []
             break
-        plans = plan_fixes(current, result.analysis, result.findings, style, target)
+        plans = plan_fixes(current, result.analysis, result.findings, style, target, path)
         chosen = compatible_plans(plans, unsafe)
         if not chosen:
             break

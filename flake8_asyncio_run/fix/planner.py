@@ -23,7 +23,15 @@ from flake8_asyncio_run.fix.regions import (
     prepare,
 )
 from flake8_asyncio_run.fix.runner_style import assess_runner
-from flake8_asyncio_run.fix.safety import uses_django
+from flake8_asyncio_run.fix.safety import (
+    Limits,
+    RegionView,
+    dotted_name,
+    is_plain_call,
+    limited,
+    limits,
+    uses_django,
+)
 from flake8_asyncio_run.rules import FIXABLE, REGION_CODES, RULES
 from flake8_asyncio_run.targets import RUNNER_VERSION
 
@@ -48,11 +56,13 @@ def plan_fixes(
     findings: Sequence[Finding],
     style: str = "auto",
     target: tuple[int, int] = (3, 11),
+    path: str = "",
 ) -> list[FixPlan]:
     """Plans for ``findings`` (the selected ones) in ``text``, which ``analysis`` describes.
 
     ``style`` is "auto", "combine" or "runner"; ``target`` the oldest Python the code
-    must run on (the runner style needs 3.11).
+    must run on (the runner style needs 3.11); ``path`` the file's name (in test code,
+    loop fixes are never safe).
     """
     option = checked_style(style)
     plans: list[FixPlan] = []
@@ -68,7 +78,7 @@ def plan_fixes(
         except cst.ParserSyntaxError:
             plans.extend(_none((f,), "libcst cannot parse this file") for f in fixable)
             return _ordered(plans)
-        ctx = FileContext.create(text, located, target, uses_django(text))
+        ctx = FileContext.create(text, located, target, uses_django(text), path)
         for finding in fixable:
             if RULES[finding.code].fixer == "await":
                 plans.append(_plan_await(ctx, finding))
@@ -105,12 +115,13 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
     prepared = prepare(ctx, region)
     if not isinstance(prepared, Prepared):
         return _none(findings, prepared)
-    combine = assess_combine(ctx, prepared) if style != "runner" else None
+    limits = running_loop_limits(ctx, prepared)
+    combine = _limit_combine(assess_combine(ctx, prepared), limits) if style != "runner" else None
     # The runner style is needed when combine is not safe (as a fix or for the hint).
     if combine is not None and combine.applicability == "safe":
         runner = Assessment("none", "not needed")
     else:
-        runner = assess_runner(ctx, prepared)
+        runner = _limit(assess_runner(ctx, prepared), limits.unsafe, "unsafe")
     chosen: Assessment
     chosen_style: Literal["combine", "runner"]
     if style == "combine":
@@ -119,12 +130,13 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
     elif style == "runner":
         chosen, chosen_style = runner, "runner"
         if runner.applicability != "safe":
-            combine = assess_combine(ctx, prepared)  # for the hint only
+            combine = _limit_combine(assess_combine(ctx, prepared), limits)  # for the hint
     else:
-        # auto: combine when it is safe, else the runner style when that is, else combine
-        # (an unsafe fix, or none).
+        # auto: the safest fix, combine first among equals (safe combine, safe runner,
+        # unsafe combine, unsafe runner), else combine's reason for having none.
         assert combine is not None
-        if combine.applicability != "safe" and runner.applicability == "safe":
+        rank = {"safe": 0, "unsafe": 1, "none": 2}
+        if rank[runner.applicability] < rank[combine.applicability]:
             chosen, chosen_style = runner, "runner"
         else:
             chosen, chosen_style = combine, "combine"
@@ -140,6 +152,53 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
         chosen.edits,
         hint,
     )
+
+
+def running_loop_limits(ctx: FileContext, prepared: Prepared) -> Limits:
+    """The running-loop policy's view of a prepared region (``safety.limits``)."""
+    awaited = prepared.awaited_calls
+    coroutines: list[str] = []
+    arguments_are_calls = True
+    for site in prepared.runner_calls:
+        awaitable = prepared.unpacked[id(site.node)].awaitable
+        if isinstance(awaitable, cst.Call):
+            name = dotted_name(awaitable.func)
+            if name is not None:
+                coroutines.append(name.rsplit(".", 1)[-1])
+        elif site.call.form in ("coroutine", "wrapper"):
+            arguments_are_calls = False
+    moved = [
+        dotted_name(call.func) or "a call"
+        for call in prepared.facts.calls
+        if id(call) not in awaited and not is_plain_call(call)
+    ]
+    return limits(
+        RegionView(
+            prepared.statements,
+            {id(site.node) for site in prepared.runner_calls},
+            prepared.scope,
+            ctx.module,
+            tuple(coroutines),
+            arguments_are_calls,
+            tuple(moved),
+            ctx.path,
+            prepared.family,
+        )
+    )
+
+
+def _limit(assessment: Assessment, limit: str | None, level: str) -> Assessment:
+    applicability, reason = limited(assessment.applicability, assessment.reason, limit, level)
+    if applicability == assessment.applicability:
+        return assessment
+    edits = () if applicability == "none" else assessment.edits
+    return Assessment(applicability, reason, edits)  # type: ignore[arg-type]
+
+
+def _limit_combine(assessment: Assessment, limits: Limits) -> Assessment:
+    assessment = _limit(assessment, limits.no_combine, "none")
+    assessment = _limit(assessment, limits.unsafe_combine, "unsafe")
+    return _limit(assessment, limits.unsafe, "unsafe")
 
 
 def _hint(

@@ -167,6 +167,20 @@ class Prepared:
         return tuple(link.statement for link in self.links)
 
     @property
+    def awaited_calls(self) -> set[int]:
+        """Ids of the runner calls and of the calls that only build what they await."""
+        awaited: set[int] = set()
+        for site in self.runner_calls:
+            node = site.node
+            awaited.add(id(node))
+            if isinstance(node.func, cst.Call):
+                awaited.add(id(node.func))
+            for arg in node.args[:1]:
+                if isinstance(arg.value, cst.Call):
+                    awaited.add(id(arg.value))
+        return awaited
+
+    @property
     def first(self) -> Unpacked:
         return self.unpacked[id(self.runner_calls[0].node)]
 

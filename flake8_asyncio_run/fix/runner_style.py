@@ -39,11 +39,15 @@ def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
     module = ctx.module
     nl = module.default_newline
     layout = layout_region(ctx, prepared.statements)
-    runner = ctx.fresh("runner")
+    at_module_level = isinstance(prepared.scope, cst.Module)
+    # At module level the runner is a global: private, and deleted after the block.
+    runner = ctx.fresh("_runner" if at_module_level else "runner")
     rewriter = RegionRewriter(module, prepared.runner_calls, "runner", runner_name=runner)
     body = render_block(ctx, rewrite_statements(layout.statements, rewriter), layout.inner)
     keywords = keyword_text(ctx, prepared.first.keyword_nodes)
     text = f"{layout.indent}with {reference}.Runner({keywords}) as {runner}:{nl}{body}"
+    if at_module_level:
+        text += f"{layout.indent}del {runner}{nl}"
     if layout.no_newline:
         text = text[: -len(nl)]
     edits = [TextEdit(layout.span, text)]

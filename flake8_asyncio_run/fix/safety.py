@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -366,6 +367,11 @@ def _may_leave(statement: cst.CSTNode) -> bool:
     return False
 
 
+MAY_START_NO_LOOP = (
+    "the region may start no event loop (a loop that runs zero times, a branch not "
+    "taken) and the fix always starts one, which raises inside a running loop"
+)
+
 _CATCHES_RUNTIME_ERROR = frozenset({"RuntimeError", "Exception", "BaseException"})
 
 
@@ -382,7 +388,9 @@ def catches_the_running_loop_error(
             if not any(id(n) in runners for n in descendants(node.body)):
                 continue
             for handler in node.handlers:
-                if handler.type is None or _names_in(handler.type) & _CATCHES_RUNTIME_ERROR:
+                catches = handler.type is None or _names_in(handler.type) & _CATCHES_RUNTIME_ERROR
+                # A handler that runs a loop itself raises again: no path survives.
+                if catches and not _suite_surely(handler.body, runners):
                     return True
     return False
 
@@ -510,3 +518,89 @@ def is_test_code(path: str, function: str | None) -> bool:
     if any(part in ("tests", "test") for part in parts[:-1]):
         return True
     return bool(function and function.startswith("test_"))
+
+
+# The running-loop policy, put together ---------------------------------------------------
+@dataclass(frozen=True)
+class Limits:
+    """How safe a region's fix can be at best, whatever else the styles find."""
+
+    #: Why neither style's fix may be safe.
+    unsafe: str | None = None
+    #: Why the combine fix may not be safe (the runner style keeps sync code outside).
+    unsafe_combine: str | None = None
+    #: Why the combine fix must not exist at all.
+    no_combine: str | None = None
+
+
+@dataclass(frozen=True)
+class RegionView:
+    """What the policy reads of a region, taken from the planner's prepared region."""
+
+    statements: Sequence[cst.BaseStatement]
+    runners: set[int]
+    scope: cst.Module | cst.FunctionDef
+    module: cst.Module
+    #: The names of the functions whose coroutines the runner calls run.
+    coroutines: tuple[str, ...]
+    #: Whether every runner call's coroutine argument is a call expression.
+    arguments_are_calls: bool
+    #: Synchronous calls the combine fix would move into the event loop.
+    moved_calls: tuple[str, ...]
+    path: str
+    family: str
+
+
+def limits(region: RegionView) -> Limits:
+    unsafe = _unsafe_for_both(region)
+    sure = surely_starts_a_loop(region.statements, region.runners)
+    no_combine: str | None = None
+    unsafe_combine: str | None = None
+    if region.family == "asgiref" and region.moved_calls:
+        no_combine = (
+            f"moves {region.moved_calls[0]}() into the coroutine under async_to_sync(); "
+            "Django raises SynchronousOnlyOperation for ORM access there"
+        )
+    elif (orm := orm_shaped(region.statements)) is not None:
+        no_combine = f"moves {orm} into the event loop, where it raises SynchronousOnlyOperation"
+    elif not sure and region.moved_calls:
+        no_combine = (
+            f"on paths that start no event loop, the fix would still start one and run "
+            f"{region.moved_calls[0]}() inside it"
+        )
+    if not sure:
+        unsafe = unsafe or MAY_START_NO_LOOP
+    if not region.arguments_are_calls:
+        unsafe_combine = (
+            "a runner argument is not a call: asyncio.run() checks that it gets a "
+            "coroutine, 'await' raises TypeError on anything else"
+        )
+    return Limits(unsafe, unsafe_combine, no_combine)
+
+
+def _unsafe_for_both(region: RegionView) -> str | None:
+    function = region.scope.name.value if isinstance(region.scope, cst.FunctionDef) else None
+    if is_test_code(region.path, function):
+        return TEST_CODE_REASON
+    introspection = introspection_in(region.scope)
+    if introspection is not None:
+        return f"the scope reads its variables by name ({introspection})"
+    if catches_the_running_loop_error(region.statements, region.runners):
+        return (
+            "a handler in the region catches the RuntimeError a runner raises inside a "
+            "running loop; the fix raises it outside the handler"
+        )
+    hazard = loop_state_hazard(region.module, region.coroutines)
+    if hazard is not None:
+        return hazard
+    return None
+
+
+def limited(
+    applicability: str, reason: str | None, limit: str | None, level: str
+) -> tuple[str, str | None]:
+    """``applicability`` lowered to ``level`` ("unsafe" or "none") when ``limit`` says so."""
+    order = {"safe": 0, "unsafe": 1, "none": 2}
+    if limit is None or order[applicability] >= order[level]:
+        return applicability, reason
+    return level, limit
