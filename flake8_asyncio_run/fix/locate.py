@@ -64,10 +64,18 @@ class Located:
         return self.positions[node]
 
 
+class NotReproduced(Exception):
+    """libcst's tree of the file does not generate the file's text again."""
+
+
 def locate(text: str, analysis: Analysis) -> Located:
     """Parse ``text`` with libcst and find the analysis's runner calls.  Raises
-    ``libcst.ParserSyntaxError``."""
+    ``libcst.ParserSyntaxError``, or ``NotReproduced`` for text that libcst would
+    change: it drops a form feed in an indentation, so both its positions and any code
+    it generates there would be off.  Only text with a form feed pays for the check."""
     module = cst.parse_module(text)
+    if "\f" in text and module.code != text:
+        raise NotReproduced("libcst does not keep this file's form feeds")
     lines = first_lines(module, analysis.statement_lines)
     positions = Positions(module, text, lines)
     locator = _Locator(positions, {c.span: c for c in analysis.runner_calls})

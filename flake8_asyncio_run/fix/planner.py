@@ -12,7 +12,7 @@ from flake8_asyncio_run.findings import Finding, FixPlan, StyleOption, TextEdit
 from flake8_asyncio_run.fix.calls import CannotUnpack, to_await, unpack
 from flake8_asyncio_run.fix.combine import assess_combine
 from flake8_asyncio_run.fix.context import FileContext
-from flake8_asyncio_run.fix.locate import CallSite, locate
+from flake8_asyncio_run.fix.locate import CallSite, NotReproduced, locate
 from flake8_asyncio_run.fix.positions import render
 from flake8_asyncio_run.fix.regions import (
     Assessment,
@@ -32,6 +32,7 @@ from flake8_asyncio_run.fix.safety import (
     limits,
     uses_django,
 )
+from flake8_asyncio_run.fix.walk import descendants
 from flake8_asyncio_run.rules import FIXABLE, REGION_CODES, RULES
 from flake8_asyncio_run.targets import RUNNER_VERSION
 
@@ -77,6 +78,9 @@ def plan_fixes(
             located = locate(text, analysis)
         except cst.ParserSyntaxError:
             plans.extend(_none((f,), "libcst cannot parse this file") for f in fixable)
+            return _ordered(plans)
+        except NotReproduced as error:
+            plans.extend(_none((f,), str(error)) for f in fixable)
             return _ordered(plans)
         ctx = FileContext.create(text, located, target, uses_django(text), path)
         for finding in fixable:
@@ -283,8 +287,19 @@ def _await_edit(ctx: FileContext, site: CallSite) -> tuple[TextEdit, str | None]
         reason = "the coroutine may not be running under trio"
     elif call.family == "custom":
         return f"{call.display} is not a known runner"
-    bare = site.node.with_changes(lpar=[], rpar=[])
-    node = to_await(unpack(ctx.module, bare, call), bare, site.primary and not site.node.lpar)
     statement = site.chain[-1].statement
+    awaited = _is_awaited(statement, site.node)
+    if awaited and reason is None:
+        reason = "the runner's result is awaited as well: check that it is awaitable"
+    bare = site.node.with_changes(lpar=[], rpar=[])
+    # ``await asyncio.run(x)`` becomes ``await (await x)``: valid, and as literal.
+    primary = (site.primary or awaited) and not site.node.lpar
+    node = to_await(unpack(ctx.module, bare, call), bare, primary)
     indent = ctx.lines.indentation(ctx.located.position(statement).start.line)
     return TextEdit(call.span, render(ctx.module, node, indent)), reason
+
+
+def _is_awaited(statement: cst.CSTNode, call: cst.Call) -> bool:
+    return any(
+        isinstance(node, cst.Await) and node.expression is call for node in descendants(statement)
+    )

@@ -422,7 +422,9 @@ def introspection_in(scope: cst.CSTNode) -> str | None:
         if kind is cst.Call:
             name = dotted_name(node.func)  # type: ignore[attr-defined]
             short = name.rsplit(".", 1)[-1] if name else None
-            if short in _INTROSPECTION and (short not in ("locals", "vars") or name == short):
+            # vars(obj) reads obj, not the scope; locals() and vars() take no arguments.
+            bare = short not in ("locals", "vars") or (name == short and not node.args)  # type: ignore[attr-defined]
+            if short in _INTROSPECTION and bare:
                 return _INTROSPECTION[short]
         stack.extend(children(node))
     return None

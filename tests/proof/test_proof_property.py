@@ -257,10 +257,10 @@ def test_random_functions_keep_behaviour(case: Case) -> None:
         event("partly fixed" if left and fixed != source else "declined" if left else "fixed")
         event(f"styles applied: {sorted({plan.style for plan in outcome.applied})}")
         if left:
-            # Only combine may decline (a name it cannot carry exactly, a return it
-            # cannot take); runner, and so auto, fixes every generated program.
-            assert case.style.style == "combine", f"{case.style.id} left {left}"
+            # Any style may decline now (a path that starts no loop, a form feed libcst
+            # drops), but never without saying why.
             assert all(outcome.reasons), outcome
+            event(f"declined: {sorted(set(outcome.reasons))[0][:40]}")
             if fixed == source:
                 return
         before = run_program(source, "program.py", CALLS)
@@ -309,7 +309,6 @@ def test_random_module_scripts_keep_behaviour(style: Style) -> None:
         assert_compiles(fixed)
         left = remaining_loop_findings(fixed)
         if left:
-            assert style.style == "combine", f"{style.id} left {left}"
             assert all(outcome.reasons), outcome
             if fixed == source:
                 return
@@ -350,7 +349,7 @@ def test_in_test_files_loop_fixes_are_never_safe(style: Style) -> None:
             if plan.applicability == "safe" and {f.code for f in plan.findings} & LOOP_RULES
         ], fixed
         assert fixed == source
-        assert any("tests often start several loops on purpose" in r for r in outcome.reasons)
+        assert all(outcome.reasons), outcome
 
     check()
 
