@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from proof_harness import Style, assert_compiles, fix_api, program
+from proof_harness import Style, assert_compiles, fix_api, fix_cli, program
 
 #: Every way ``fix`` applies a safe fix: what a bot runs.
 SAFE_STYLES = (
@@ -410,3 +410,10 @@ def test_the_kept_shapes_are_really_fixed(shape: Shape) -> None:
     fixed, outcome = fix_api(shape.source, Style("auto"))
     assert fixed != shape.source, outcome.reasons
     assert not outcome.remaining, outcome.reasons
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: s.name)
+def test_the_command_line_fixes_each_shape_as_the_api_does(shape: Shape, tmp_path: Path) -> None:
+    style = Style("auto")
+    expected, _ = fix_api(shape.source, style)
+    assert fix_cli(shape.source, style, tmp_path) == expected
