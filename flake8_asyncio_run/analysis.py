@@ -122,7 +122,7 @@ class _FileAnalysis:
 
     def count(self, body: list[ast.stmt] | ast.expr) -> ScopeFlow[_Resolved]:
         counter: PathCounter[_Resolved] = PathCounter(
-            self.classify, self.observe, is_pure=lambda r: r.library_runner.family == "asgiref"
+            self.classify, self.observe, is_a2s=lambda r: r.library_runner.family == "asgiref"
         )
         return counter.run(body)
 
@@ -249,7 +249,7 @@ class _FileAnalysis:
                 )
             if record.count >= 2:
                 first = self.runner_calls[id(flow.calls[record.first].node)]
-                code = "ARO105" if record.pure else "ARO101"
+                code = "ARO105" if record.a2s_only else "ARO101"
                 self.findings.append(
                     Finding(
                         code,
