@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from flake8_asyncio_run.findings import Finding, RunnerCall, ScopeRef, Span
 from flake8_asyncio_run.flow import CallRecord, PathCounter, ScopeFlow
@@ -18,8 +20,9 @@ from flake8_asyncio_run.resolution import (
     RunnerKind,
     Scope,
     ScopeBuilder,
+    ScopeKind,
     WrapperInfo,
-    iter_own_nodes,
+    iter_own_statements,
     iter_target_names,
 )
 
@@ -128,7 +131,7 @@ class _FileAnalysis:
 
     def find_wrappers(self) -> None:
         """Module-level functions and lambdas that run a loop on every returning path."""
-        candidates: dict[str, ast.AST] = {}
+        candidates: dict[str, ast.FunctionDef | ast.Lambda] = {}
         for name, bindings in self.builder.module.bindings.items():
             if len(bindings) != 1 or bindings[0].node is None:
                 continue
@@ -143,18 +146,20 @@ class _FileAnalysis:
                     continue
                 if not self.runs_loops(self.builder.scope_of[id(node)]):
                     continue
-                flow = self.count(node.body)  # type: ignore[attr-defined]
+                flow = self.count(node.body)
                 if not flow.calls or not flow.least_at_exit:
                     continue
                 behind = flow.calls[0].info.library_runner
-                self.resolver.wrappers[name] = WrapperInfo(
-                    name, behind, self._is_passthrough(node, flow), node
+                self.resolver.add_wrapper(
+                    WrapperInfo(name, behind, self._is_passthrough(node, flow), node)
                 )
                 changed = True
 
-    def _is_passthrough(self, node: ast.AST, flow: ScopeFlow[_Resolved]) -> bool:
+    def _is_passthrough(
+        self, node: ast.FunctionDef | ast.Lambda, flow: ScopeFlow[_Resolved]
+    ) -> bool:
         """``def w(c): return asyncio.run(c)`` (or a lambda of that shape)."""
-        if len(flow.calls) != 1 or not isinstance(node, (ast.FunctionDef, ast.Lambda)):
+        if len(flow.calls) != 1:
             return False
         args = node.args
         if args.posonlyargs or args.vararg or args.kwarg or args.kwonlyargs or args.defaults:
@@ -222,12 +227,9 @@ class _FileAnalysis:
 
     def _scope_ref(self, scope: Scope) -> ScopeRef:
         node = scope.node
-        kind = "module" if scope.kind == "module" else scope.kind
-        if kind == "lambda":
-            kind = "function"
         line = getattr(node, "lineno", 0)
         col = self.columns.char_col(line, getattr(node, "col_offset", 0)) if line else 0
-        return ScopeRef(kind, scope.name, line, col)  # type: ignore[arg-type]
+        return ScopeRef(_REF_KINDS[scope.kind], scope.name, line, col)
 
     def _report_sync(self, scope: Scope, flow: ScopeFlow[_Resolved]) -> None:
         ref = self._scope_ref(scope)
@@ -320,16 +322,18 @@ class _FileAnalysis:
     def _report_loop_bound_globals(self, starter: Scope) -> None:
         starter_line = getattr(starter.node, "lineno", 0)
         module = self.builder.module
-        targets: list[tuple[ast.AST, ast.AST, set[str], Scope]] = []
-        for node in iter_own_nodes(module.node.body):  # type: ignore[attr-defined]
+        targets: list[tuple[ast.stmt, ast.AST, set[str], Scope]] = []
+        for node in iter_own_statements(self.tree.body):
             targets.extend(_assignments(node, None, module))
         for scope in _walk_scopes(module):
-            if scope.kind in ("function", "async_function") and scope.declared_global:
-                for node in iter_own_nodes(scope.node.body):  # type: ignore[attr-defined]
+            function = scope.node
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if not scope.declared_global:
+                    continue
+                for node in iter_own_statements(function.body):
                     targets.extend(_assignments(node, scope.declared_global, scope))
         for statement, value, names, scope in sorted(
-            targets,
-            key=lambda t: (t[0].lineno, t[0].col_offset),  # type: ignore[attr-defined]
+            targets, key=lambda t: (t[0].lineno, t[0].col_offset)
         ):
             resource = self._factory_in(value, scope)
             if resource is None:
@@ -365,7 +369,7 @@ class _FileAnalysis:
 
 def _assignments(
     node: ast.AST, only: set[str] | None, scope: Scope
-) -> Iterator[tuple[ast.AST, ast.AST, set[str], Scope]]:
+) -> Iterator[tuple[ast.stmt, ast.AST, set[str], Scope]]:
     """(statement, value, global names it binds, scope) for assignments of interest."""
     if isinstance(node, ast.Assign):
         targets: list[ast.AST] = list(node.targets)
@@ -383,6 +387,19 @@ def _assignments(
         yield node, value, names, scope
 
 
+#: The kinds of ``ScopeRef``.
+RefKind = Literal["module", "function", "async_function", "class"]
+#: A scope's kind as findings name it: a lambda is a function.  (A comprehension is
+#: never a finding's scope: its calls count for the scope around it.)
+_REF_KINDS: dict[ScopeKind, RefKind] = {
+    "module": "module",
+    "function": "function",
+    "lambda": "function",
+    "async_function": "async_function",
+    "class": "class",
+}
+
+
 def _walk_scopes(scope: Scope) -> Iterator[Scope]:
     yield scope
     for child in scope.children:
@@ -391,10 +408,10 @@ def _walk_scopes(scope: Scope) -> Iterator[Scope]:
 
 def _scope_body(scope: Scope) -> list[ast.stmt] | ast.expr:
     node = scope.node
-    if isinstance(node, ast.Lambda):
-        return node.body
-    body: list[ast.stmt] = node.body  # type: ignore[attr-defined]
-    return body
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        # Never asked for: a comprehension's calls count for the scope around it.
+        raise ValueError("a comprehension has no body of its own")
+    return node.body
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
@@ -421,22 +438,10 @@ def _one_per_line(findings: list[Finding]) -> list[Finding]:
         if key in kept:
             earlier = kept[key]
             merged = earlier.calls + tuple(c for c in finding.calls if c not in earlier.calls)
-            kept[key] = _with_calls(earlier, merged)
+            kept[key] = dataclasses.replace(earlier, calls=merged)
         else:
             kept[key] = finding
     return sorted(kept.values(), key=Finding.sort_key)
-
-
-def _with_calls(finding: Finding, calls: tuple[RunnerCall, ...]) -> Finding:
-    return Finding(
-        finding.code,
-        finding.message,
-        finding.span,
-        finding.scope,
-        calls,
-        finding.loop,
-        finding.detail,
-    )
 
 
 __all__ = ["EMPTY", "Analysis", "Span", "analyze_source", "analyze_tree"]
