@@ -348,7 +348,6 @@ class _FileAnalysis:
                         "(async with) or keep one loop per worker",
                         self.columns.span(statement),
                         self._scope_ref(scope),
-                        detail=(("global", name), ("resource", resource)),
                     )
                 )
 

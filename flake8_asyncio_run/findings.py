@@ -6,7 +6,7 @@ bytes that ``ast`` gives).  Every output format converts from this form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 #: How a runner call hands its work to the event loop, which decides how the fixer
@@ -66,8 +66,6 @@ class Finding:
     calls: tuple[RunnerCall, ...] = ()
     #: For ARO102: the ``for``/``while`` statement (or comprehension) that repeats it.
     loop: Span | None = None
-    #: Extra, rule-specific facts the fixer or an output format may use.
-    detail: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def line(self) -> int:

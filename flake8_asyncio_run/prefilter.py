@@ -107,11 +107,6 @@ def runner_pairs(options: AnalysisOptions) -> dict[str, frozenset[str]]:
     return {root: frozenset(names) for root, names in pairs.items()}
 
 
-def runner_modules(options: AnalysisOptions) -> tuple[str, ...]:
-    """The module roots the prefilter keys on."""
-    return tuple(sorted(runner_pairs(options)))
-
-
 @lru_cache(maxsize=32)
 def _compile(runners: tuple[str, ...]) -> _Test:
     pairs = runner_pairs(AnalysisOptions(runners))

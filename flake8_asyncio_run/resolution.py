@@ -75,9 +75,6 @@ KNOWN_FACTORIES: dict[str, str] = {
     "asyncio.Condition": "asyncio.Condition",
 }
 
-#: Modules whose names the text prefilter looks for.
-RUNNER_MODULES: tuple[str, ...] = ("asyncio", "anyio", "trio", "asgiref")
-
 
 # --- Scopes and bindings -----------------------------------------------------------------
 

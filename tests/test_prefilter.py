@@ -26,9 +26,8 @@ from flake8_asyncio_run.positions import split_lines
 from flake8_asyncio_run.prefilter import (
     might_run_event_loops,
     might_run_event_loops_bytes,
-    runner_modules,
+    runner_pairs,
 )
-from flake8_asyncio_run.resolution import RUNNER_MODULES
 from flake8_asyncio_run.sourcefile import decode_source
 
 DEFAULT = AnalysisOptions()
@@ -216,9 +215,13 @@ def test_files_without_runners_are_filtered_out(name: str) -> None:
     assert not might_run_event_loops_bytes(data, DEFAULT)
 
 
+RUNNER_MODULES = {"asyncio", "anyio", "trio", "asgiref"}
+
+
 def test_keys_on_runner_modules() -> None:
-    assert set(runner_modules(DEFAULT)) == set(RUNNER_MODULES)
-    assert set(runner_modules(CONFIGURED)) == {*RUNNER_MODULES, "myproj"}
+    assert set(runner_pairs(DEFAULT)) == RUNNER_MODULES
+    assert set(runner_pairs(CONFIGURED)) == {*RUNNER_MODULES, "myproj"}
+    assert runner_pairs(CONFIGURED)["myproj"] == {"run_sync"}
     # A configured runner needs its own module name: the word run_sync alone is not enough.
     source = "from other import run_sync\nrun_sync(a())\nrun_sync(b())\n"
     assert not might_run_event_loops(source, CONFIGURED)
