@@ -7,8 +7,9 @@ import dataclasses
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+from flake8_asyncio_run import rules
 from flake8_asyncio_run.findings import Finding, RunnerCall, ScopeRef, Span
 from flake8_asyncio_run.flow import CallRecord, PathCounter, ScopeFlow
 from flake8_asyncio_run.identifiers import identifiers
@@ -24,6 +25,13 @@ from flake8_asyncio_run.resolution import (
     WrapperInfo,
     iter_own_statements,
     iter_target_names,
+)
+from flake8_asyncio_run.rules import (
+    CachedGlobal,
+    ModuleReporter,
+    ModuleView,
+    ScopeReporter,
+    ScopeView,
 )
 
 
@@ -185,24 +193,29 @@ class _FileAnalysis:
             )
         )
 
-    # Rules --------------------------------------------------------------------------------
+    # Scopes and reporters --------------------------------------------------------------
     def run(self) -> Analysis:
         self.find_wrappers()
-        loop_starters: list[Scope] = []
+        reporters = rules.reporters()
+        in_scopes = [r for r in reporters if isinstance(r, ScopeReporter)]
+        loop_scopes: list[ScopeView] = []
         for scope in _walk_scopes(self.builder.module):
             if scope.kind == "comprehension" or not self.runs_loops(scope):
                 continue
             flow = self.count(_scope_body(scope))
             for record in flow.calls:
                 self.runner_calls[id(record.node)] = self._runner_call(record)
-            if scope.kind == "async_function":
-                self._report_in_async(scope, flow)
-                continue
-            self._report_sync(scope, flow)
-            if flow.calls and scope.kind in ("function", "lambda"):
-                loop_starters.append(scope)
-        if loop_starters:
-            self._report_loop_bound_globals(loop_starters[0])
+            view = ScopeView(self._scope_ref(scope), self.columns.span, self._call_of)
+            kind = "async" if scope.kind == "async_function" else "sync"
+            for scope_reporter in in_scopes:
+                if scope_reporter.scopes == kind:
+                    self.findings.extend(scope_reporter.report(view, flow))
+            if kind == "sync" and flow.calls:
+                loop_scopes.append(view)
+        module = ModuleView(tuple(loop_scopes), self._cached_globals)
+        for reporter in reporters:
+            if isinstance(reporter, ModuleReporter):
+                self.findings.extend(reporter.report(module))
         findings = _one_per_line(self.findings)
         calls = sorted(self.runner_calls.values(), key=lambda c: c.span)
         if not findings:
@@ -225,131 +238,45 @@ class _FileAnalysis:
             passthrough,
         )
 
+    def _call_of(self, record: CallRecord[Any]) -> RunnerCall:
+        return self.runner_calls[id(record.node)]
+
     def _scope_ref(self, scope: Scope) -> ScopeRef:
         node = scope.node
         line = getattr(node, "lineno", 0)
         col = self.columns.char_col(line, getattr(node, "col_offset", 0)) if line else 0
         return ScopeRef(_REF_KINDS[scope.kind], scope.name, line, col)
 
-    def _report_sync(self, scope: Scope, flow: ScopeFlow[_Resolved]) -> None:
-        ref = self._scope_ref(scope)
-        for record in flow.calls:
-            call = self.runner_calls[id(record.node)]
-            if record.loop is not None:
-                loop_span = self.columns.span(record.loop)
-                self.findings.append(
-                    Finding(
-                        "ARO102",
-                        f"{call.display} inside a loop starts a new event loop on every "
-                        f"iteration in '{scope.name}' (loop at line {loop_span.line}); "
-                        "run the whole loop in one coroutine",
-                        call.span,
-                        ref,
-                        (call,),
-                        loop=loop_span,
-                    )
-                )
-            if record.count >= 2:
-                first = self.runner_calls[id(flow.calls[record.first].node)]
-                code = "ARO105" if record.a2s_only else "ARO101"
-                self.findings.append(
-                    Finding(
-                        code,
-                        f"{call.display} starts a {_ordinal(record.count)} event loop in "
-                        f"'{scope.name}' (first at line {first.span.line}); combine the awaits "
-                        "into one coroutine run once",
-                        call.span,
-                        ref,
-                        (first, call),
-                    )
-                )
-        managed = [r for r in flow.calls if r.info.library_runner.family != "trio"]
-        if managed:
-            runner = self.runner_calls[id(managed[0].node)]
-            for node, label in flow.observed:
-                self.findings.append(
-                    Finding(
-                        "ARO104",
-                        f"{label} in '{scope.name}', which also runs {runner.display} "
-                        f"(line {runner.span.line}), mixes a managed event loop with a "
-                        "hand-managed one; use one asyncio.run() (or asyncio.Runner) alone",
-                        self.columns.span(node),
-                        ref,
-                        (runner,),
-                    )
-                )
-
-    def _report_in_async(self, scope: Scope, flow: ScopeFlow[_Resolved]) -> None:
-        ref = self._scope_ref(scope)
-        for record in flow.calls:
-            call = self.runner_calls[id(record.node)]
-            family = record.info.library_runner.family
-            if family == "trio":
-                effect = "blocks the running event loop until it finishes"
-                advice = "await the async function directly"
-            elif family == "anyio":
-                # On the trio backend it blocks; on asyncio it fails before starting.
-                effect = (
-                    "blocks the running event loop until it finishes, or fails at once "
-                    'under asyncio ("Already running asyncio in this thread")'
-                )
-                advice = "await the async function directly"
-            elif family == "custom":
-                effect = "starts a nested event loop, which raises or blocks the running one"
-                advice = "await the coroutine instead"
-            elif family == "asgiref":
-                effect = (
-                    'raises "RuntimeError: You cannot use AsyncToSync in the same thread as '
-                    'an async event loop"'
-                )
-                advice = "await the async function directly"
-            else:
-                effect = (
-                    'raises "RuntimeError: asyncio.run() cannot be called from a running '
-                    'event loop"'
-                )
-                advice = "await the coroutine instead"
-            self.findings.append(
-                Finding(
-                    "ARO103",
-                    f"{call.display} inside async function '{scope.name}' {effect}; {advice}",
-                    call.span,
-                    ref,
-                    (call,),
-                )
-            )
-
-    def _report_loop_bound_globals(self, starter: Scope) -> None:
-        starter_line = getattr(starter.node, "lineno", 0)
+    # Facts for ARO201 ------------------------------------------------------------------
+    def _cached_globals(self) -> tuple[CachedGlobal, ...]:
+        """Assignments of a loop-bound resource to module globals: at module level, or
+        in a function that declares the names ``global``; in source order."""
         module = self.builder.module
         targets: list[tuple[ast.stmt, ast.AST, set[str], Scope]] = []
         for node in iter_own_statements(self.tree.body):
             targets.extend(_assignments(node, None, module))
         for scope in _walk_scopes(module):
             function = scope.node
-            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if not scope.declared_global:
-                    continue
+            if scope.declared_global and isinstance(
+                function, (ast.FunctionDef, ast.AsyncFunctionDef)
+            ):
                 for node in iter_own_statements(function.body):
                     targets.extend(_assignments(node, scope.declared_global, scope))
+        cached: list[CachedGlobal] = []
         for statement, value, names, scope in sorted(
             targets, key=lambda t: (t[0].lineno, t[0].col_offset)
         ):
             resource = self._factory_in(value, scope)
-            if resource is None:
-                continue
-            for name in sorted(names):
-                self.findings.append(
-                    Finding(
-                        "ARO201",
-                        f"{resource} cached in module global '{name}' is bound to the first "
-                        f"event loop that uses it, but '{starter.name}' (line {starter_line}) "
-                        "starts a new loop per call; create it inside the coroutine "
-                        "(async with) or keep one loop per worker",
+            if resource is not None:
+                cached.append(
+                    CachedGlobal(
                         self.columns.span(statement),
                         self._scope_ref(scope),
+                        tuple(sorted(names)),
+                        resource,
                     )
                 )
+        return tuple(cached)
 
     def _factory_in(self, value: ast.AST, scope: Scope) -> str | None:
         stack = [value]
@@ -419,14 +346,6 @@ def _is_docstring(statement: ast.stmt) -> bool:
         and isinstance(statement.value, ast.Constant)
         and isinstance(statement.value.value, str)
     )
-
-
-def _ordinal(number: int) -> str:
-    if 10 <= number % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
 
 
 def _one_per_line(findings: list[Finding]) -> list[Finding]:
