@@ -125,6 +125,15 @@ class Rule:
     #: The function that emits its findings (None only for a removed rule).  One
     #: reporter may emit several codes: each of them names it.
     reporter: Reporter | None = None
+    #: What the text prefilter may assume: that every finding of this rule needs a
+    #: runner call in the file (``prefilter.py`` says why that lets it skip files).
+    needs_runner: bool = True
+    #: For a rule that needs no runner: the dotted names of the calls that can trigger
+    #: it (``nest_asyncio.apply``), each resolved like a runner, through an absolute
+    #: import of its first part.  The prefilter lets a file through when one of them
+    #: could resolve there.  A rule that needs no runner and names no trigger turns the
+    #: prefilter off: every file is analysed.
+    triggers: tuple[str, ...] = ()
 
     @property
     def docs_url(self) -> str:
