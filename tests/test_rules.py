@@ -14,10 +14,12 @@ Each file is checked three ways, and all three must agree exactly:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,8 +27,9 @@ from pathlib import Path
 import pytest
 
 from flake8_asyncio_run.analysis import analyze_source
+from flake8_asyncio_run.findings import Finding
 from flake8_asyncio_run.options import AnalysisOptions
-from flake8_asyncio_run.rules import RULES
+from flake8_asyncio_run.rules import RULES, ModuleReporter, Reporter, ScopeReporter
 
 RULES_DIR = Path(__file__).parent / "rules"
 RULE_FILES = sorted(RULES_DIR.glob("*.py"))
@@ -220,6 +223,42 @@ def test_front_ends_identical(path: Path, empty_dir: str) -> None:
     key = str(path.resolve())
     assert flake8_reports(empty_dir).get(key, set()) == api
     assert check_reports(empty_dir).get(key, set()) == api
+
+
+def test_each_reporter_emits_the_codes_whose_rows_name_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every registered rule names a reporter, and over the spec files each reporter
+    emits exactly the codes whose rows name it: none is left unreported, none is
+    emitted by a reporter its row does not name."""
+    emitted: dict[Reporter, set[str]] = defaultdict(set)
+
+    def spy(reporter: Reporter) -> Reporter:
+        def record(findings: Iterable[Finding]) -> Iterator[Finding]:
+            for finding in findings:
+                emitted[reporter].add(finding.code)
+                yield finding
+
+        if isinstance(reporter, ScopeReporter):
+            scope_report = reporter.report
+            return ScopeReporter(
+                reporter.scopes, lambda view, flow: record(scope_report(view, flow))
+            )
+        module_report = reporter.report
+        return ModuleReporter(lambda module: record(module_report(module)))
+
+    declared: dict[Reporter, set[str]] = defaultdict(set)
+    spies: dict[Reporter, Reporter] = {}
+    for code, rule in RULES.items():
+        assert rule.reporter is not None or rule.status == "removed", f"{code} has no reporter"
+        if rule.reporter is not None:
+            declared[rule.reporter].add(code)
+            wrapped = spies.setdefault(rule.reporter, spy(rule.reporter))
+            monkeypatch.setitem(RULES, code, dataclasses.replace(rule, reporter=wrapped))
+    for path in RULE_FILES:
+        api_reports(parse_rule_file(path))
+    assert dict(emitted) == dict(declared)
+    assert set().union(*declared.values()) == {c for c, r in RULES.items() if r.status == "stable"}
 
 
 def test_harness_reads_annotations(tmp_path: Path) -> None:
