@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RULE_DOCS = ROOT / "docs" / "rules"
 RULE_TESTS = ROOT / "tests" / "rules"
 EXAMPLES = ROOT / "examples"
-_ANNOTATION = re.compile(r"#\s*error:\s*(?P<codes>ARO\d+(?:\s*,\s*ARO\d+)*)\s*$", re.M)
+#: ``# error: ARO101`` or ``# error: ARO101:5, ARO102`` (see tests/test_rules.py).
+_ANNOTATION = re.compile(
+    r"#\s*error:\s*(?P<codes>ARO\d+(?::\d+)?(?:\s*,\s*ARO\d+(?::\d+)?)*)\s*$", re.M
+)
 #: The sections every rule page has, in this order (ruff's shape).
 SECTIONS = (
     "## What it does",
@@ -34,7 +37,7 @@ def annotated_codes() -> set[str]:
     codes: set[str] = set()
     for path in RULE_TESTS.glob("*.py"):
         for match in _ANNOTATION.finditer(path.read_text("utf-8")):
-            codes.update(code.strip() for code in match["codes"].split(","))
+            codes.update(item.split(":")[0].strip() for item in match["codes"].split(","))
     return codes
 
 
