@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 from common import CORPUS_DIR, corpus_files  # noqa: E402
 from fix import inject  # noqa: E402
 
-from flake8_asyncio_run.checker import check_source  # noqa: E402
+from flake8_asyncio_run.checker import FileResult, check_source  # noqa: E402
 from flake8_asyncio_run.config import Settings  # noqa: E402
 from flake8_asyncio_run.fix import fix_text, plan_fixes  # noqa: E402
 from flake8_asyncio_run.sourcefile import decode_source  # noqa: E402
@@ -46,12 +46,55 @@ def files(roots: list[Path]) -> list[Path]:
     return found
 
 
+class Tally:
+    def __init__(self) -> None:
+        self.plans: Counter[tuple[str, str]] = Counter()
+        self.reasons: Counter[tuple[str, str]] = Counter()
+        self.problems: list[str] = []
+        self.fixed_texts = 0
+
+    def plan(self, text: str, name: str, result: FileResult) -> None:
+        assert result.analysis is not None
+        for style in STYLES:
+            for plan in plan_fixes(text, result.analysis, result.findings, style, TARGET, name):
+                self.plans[(style, plan.applicability)] += 1
+                if plan.applicability != "safe":
+                    self.reasons[(plan.applicability, plan.reason or "")] += 1
+
+    def fix(self, text: str, name: str, style: str, unsafe: bool) -> None:
+        settings = Settings()
+        outcome = fix_text(text, name, settings, style, unsafe, TARGET)
+        where = f"{name} {style} unsafe={unsafe}"
+        if outcome.internal_error:
+            self.problems.append(f"{where}: {outcome.internal_error}")
+            return
+        if not outcome.changed:
+            return
+        self.fixed_texts += 1
+        try:
+            compile(outcome.text, name, "exec")
+        except SyntaxError as error:
+            self.problems.append(f"{where}: does not compile: {error}")
+            return
+        if fix_text(outcome.text, name, settings, style, unsafe, TARGET).changed:
+            self.problems.append(f"{where}: not idempotent")
+
+    def report(self, files: int, elapsed: float) -> None:
+        print(f"{files} files, {self.fixed_texts} fixed texts, {elapsed:.0f} s")
+        print("\nplans by style and applicability:")
+        for style in STYLES:
+            counts = ", ".join(f"{k} {self.plans[(style, k)]}" for k in ("safe", "unsafe", "none"))
+            print(f"  {style:8} {counts}")
+        print("\nunsafe and absent plans by reason (all styles):")
+        for (kind, reason), count in self.reasons.most_common():
+            print(f"  {count:6}  {kind:6}  {reason}")
+        print(f"\nproblems: {len(self.problems)}")
+        for problem in self.problems[:50]:
+            print(f"  {problem}")
+
+
 def sweep(paths: list[Path]) -> int:
-    settings = Settings()
-    plans: Counter[tuple[str, str]] = Counter()
-    reasons: Counter[tuple[str, str]] = Counter()
-    problems: list[str] = []
-    fixed_files = 0
+    tally = Tally()
     started = time.perf_counter()
     for index, path in enumerate(paths):
         try:
@@ -62,43 +105,15 @@ def sweep(paths: list[Path]) -> int:
         if injected is None:
             continue
         name = str(path)
-        result = check_source(injected, name, settings)
+        result = check_source(injected, name, Settings())
         if result.analysis is None or not result.findings:
             continue
+        tally.plan(injected, name, result)
         for style in STYLES:
-            for plan in plan_fixes(injected, result.analysis, result.findings, style, TARGET, name):
-                plans[(style, plan.applicability)] += 1
-                if plan.applicability != "safe":
-                    reasons[(plan.applicability, plan.reason or "")] += 1
             for unsafe in (False, True):
-                outcome = fix_text(injected, name, settings, style, unsafe, TARGET)
-                if outcome.internal_error:
-                    problems.append(f"{name} {style} unsafe={unsafe}: {outcome.internal_error}")
-                    continue
-                if not outcome.changed:
-                    continue
-                fixed_files += 1
-                try:
-                    compile(outcome.text, name, "exec")
-                except SyntaxError as error:
-                    problems.append(f"{name} {style}: does not compile: {error}")
-                    continue
-                again = fix_text(outcome.text, name, settings, style, unsafe, TARGET)
-                if again.changed:
-                    problems.append(f"{name} {style} unsafe={unsafe}: not idempotent")
-    elapsed = time.perf_counter() - started
-    print(f"{len(paths)} files, {fixed_files} fixed texts, {elapsed:.0f} s")
-    print("\nplans by style and applicability:")
-    for style in STYLES:
-        row = ", ".join(f"{kind} {plans[(style, kind)]}" for kind in ("safe", "unsafe", "none"))
-        print(f"  {style:8} {row}")
-    print("\nunsafe and absent plans by reason (all styles):")
-    for (kind, reason), count in reasons.most_common():
-        print(f"  {count:6}  {kind:6}  {reason}")
-    print(f"\nproblems: {len(problems)}")
-    for problem in problems[:50]:
-        print(f"  {problem}")
-    return 1 if problems else 0
+                tally.fix(injected, name, style, unsafe)
+    tally.report(len(paths), time.perf_counter() - started)
+    return 1 if tally.problems else 0
 
 
 def main() -> int:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, Literal
 
+from flake8_asyncio_run import rules
 from flake8_asyncio_run.findings import Finding, RunnerCall, ScopeRef, Span
 from flake8_asyncio_run.flow import CallRecord, PathCounter, ScopeFlow
 from flake8_asyncio_run.identifiers import identifiers
@@ -18,9 +21,17 @@ from flake8_asyncio_run.resolution import (
     RunnerKind,
     Scope,
     ScopeBuilder,
+    ScopeKind,
     WrapperInfo,
-    iter_own_nodes,
+    iter_own_statements,
     iter_target_names,
+)
+from flake8_asyncio_run.rules import (
+    CachedGlobal,
+    ModuleReporter,
+    ModuleView,
+    ScopeReporter,
+    ScopeView,
 )
 
 
@@ -122,13 +133,13 @@ class _FileAnalysis:
 
     def count(self, body: list[ast.stmt] | ast.expr) -> ScopeFlow[_Resolved]:
         counter: PathCounter[_Resolved] = PathCounter(
-            self.classify, self.observe, is_pure=lambda r: r.library_runner.family == "asgiref"
+            self.classify, self.observe, is_a2s=lambda r: r.library_runner.family == "asgiref"
         )
         return counter.run(body)
 
     def find_wrappers(self) -> None:
         """Module-level functions and lambdas that run a loop on every returning path."""
-        candidates: dict[str, ast.AST] = {}
+        candidates: dict[str, ast.FunctionDef | ast.Lambda] = {}
         for name, bindings in self.builder.module.bindings.items():
             if len(bindings) != 1 or bindings[0].node is None:
                 continue
@@ -143,18 +154,20 @@ class _FileAnalysis:
                     continue
                 if not self.runs_loops(self.builder.scope_of[id(node)]):
                     continue
-                flow = self.count(node.body)  # type: ignore[attr-defined]
+                flow = self.count(node.body)
                 if not flow.calls or not flow.least_at_exit:
                     continue
                 behind = flow.calls[0].info.library_runner
-                self.resolver.wrappers[name] = WrapperInfo(
-                    name, behind, self._is_passthrough(node, flow), node
+                self.resolver.add_wrapper(
+                    WrapperInfo(name, behind, self._is_passthrough(node, flow), node)
                 )
                 changed = True
 
-    def _is_passthrough(self, node: ast.AST, flow: ScopeFlow[_Resolved]) -> bool:
+    def _is_passthrough(
+        self, node: ast.FunctionDef | ast.Lambda, flow: ScopeFlow[_Resolved]
+    ) -> bool:
         """``def w(c): return asyncio.run(c)`` (or a lambda of that shape)."""
-        if len(flow.calls) != 1 or not isinstance(node, (ast.FunctionDef, ast.Lambda)):
+        if len(flow.calls) != 1:
             return False
         args = node.args
         if args.posonlyargs or args.vararg or args.kwarg or args.kwonlyargs or args.defaults:
@@ -180,24 +193,29 @@ class _FileAnalysis:
             )
         )
 
-    # Rules --------------------------------------------------------------------------------
+    # Scopes and reporters --------------------------------------------------------------
     def run(self) -> Analysis:
         self.find_wrappers()
-        loop_starters: list[Scope] = []
+        reporters = rules.reporters()
+        in_scopes = [r for r in reporters if isinstance(r, ScopeReporter)]
+        loop_scopes: list[ScopeView] = []
         for scope in _walk_scopes(self.builder.module):
             if scope.kind == "comprehension" or not self.runs_loops(scope):
                 continue
             flow = self.count(_scope_body(scope))
             for record in flow.calls:
                 self.runner_calls[id(record.node)] = self._runner_call(record)
-            if scope.kind == "async_function":
-                self._report_in_async(scope, flow)
-                continue
-            self._report_sync(scope, flow)
-            if flow.calls and scope.kind in ("function", "lambda"):
-                loop_starters.append(scope)
-        if loop_starters:
-            self._report_loop_bound_globals(loop_starters[0])
+            view = ScopeView(self._scope_ref(scope), self.columns.span, self._call_of)
+            kind = "async" if scope.kind == "async_function" else "sync"
+            for scope_reporter in in_scopes:
+                if scope_reporter.scopes == kind:
+                    self.findings.extend(scope_reporter.report(view, flow))
+            if kind == "sync" and flow.calls:
+                loop_scopes.append(view)
+        module = ModuleView(tuple(loop_scopes), self._cached_globals)
+        for reporter in reporters:
+            if isinstance(reporter, ModuleReporter):
+                self.findings.extend(reporter.report(module))
         findings = _one_per_line(self.findings)
         calls = sorted(self.runner_calls.values(), key=lambda c: c.span)
         if not findings:
@@ -220,133 +238,45 @@ class _FileAnalysis:
             passthrough,
         )
 
+    def _call_of(self, record: CallRecord[Any]) -> RunnerCall:
+        return self.runner_calls[id(record.node)]
+
     def _scope_ref(self, scope: Scope) -> ScopeRef:
         node = scope.node
-        kind = "module" if scope.kind == "module" else scope.kind
-        if kind == "lambda":
-            kind = "function"
         line = getattr(node, "lineno", 0)
         col = self.columns.char_col(line, getattr(node, "col_offset", 0)) if line else 0
-        return ScopeRef(kind, scope.name, line, col)  # type: ignore[arg-type]
+        return ScopeRef(_REF_KINDS[scope.kind], scope.name, line, col)
 
-    def _report_sync(self, scope: Scope, flow: ScopeFlow[_Resolved]) -> None:
-        ref = self._scope_ref(scope)
-        for record in flow.calls:
-            call = self.runner_calls[id(record.node)]
-            if record.loop is not None:
-                loop_span = self.columns.span(record.loop)
-                self.findings.append(
-                    Finding(
-                        "ARO102",
-                        f"{call.display} inside a loop starts a new event loop on every "
-                        f"iteration in '{scope.name}' (loop at line {loop_span.line}); "
-                        "run the whole loop in one coroutine",
-                        call.span,
-                        ref,
-                        (call,),
-                        loop=loop_span,
-                    )
-                )
-            if record.count >= 2:
-                first = self.runner_calls[id(flow.calls[record.first].node)]
-                code = "ARO105" if record.pure else "ARO101"
-                self.findings.append(
-                    Finding(
-                        code,
-                        f"{call.display} starts a {_ordinal(record.count)} event loop in "
-                        f"'{scope.name}' (first at line {first.span.line}); combine the awaits "
-                        "into one coroutine run once",
-                        call.span,
-                        ref,
-                        (first, call),
-                    )
-                )
-        managed = [r for r in flow.calls if r.info.library_runner.family != "trio"]
-        if managed:
-            runner = self.runner_calls[id(managed[0].node)]
-            for node, label in flow.observed:
-                self.findings.append(
-                    Finding(
-                        "ARO104",
-                        f"{label} in '{scope.name}', which also runs {runner.display} "
-                        f"(line {runner.span.line}), mixes a managed event loop with a "
-                        "hand-managed one; use one asyncio.run() (or asyncio.Runner) alone",
-                        self.columns.span(node),
-                        ref,
-                        (runner,),
-                    )
-                )
-
-    def _report_in_async(self, scope: Scope, flow: ScopeFlow[_Resolved]) -> None:
-        ref = self._scope_ref(scope)
-        for record in flow.calls:
-            call = self.runner_calls[id(record.node)]
-            family = record.info.library_runner.family
-            if family == "trio":
-                effect = "blocks the running event loop until it finishes"
-                advice = "await the async function directly"
-            elif family == "anyio":
-                # On the trio backend it blocks; on asyncio it fails before starting.
-                effect = (
-                    "blocks the running event loop until it finishes, or fails at once "
-                    'under asyncio ("Already running asyncio in this thread")'
-                )
-                advice = "await the async function directly"
-            elif family == "custom":
-                effect = "starts a nested event loop, which raises or blocks the running one"
-                advice = "await the coroutine instead"
-            elif family == "asgiref":
-                effect = (
-                    'raises "RuntimeError: You cannot use AsyncToSync in the same thread as '
-                    'an async event loop"'
-                )
-                advice = "await the async function directly"
-            else:
-                effect = (
-                    'raises "RuntimeError: asyncio.run() cannot be called from a running '
-                    'event loop"'
-                )
-                advice = "await the coroutine instead"
-            self.findings.append(
-                Finding(
-                    "ARO103",
-                    f"{call.display} inside async function '{scope.name}' {effect}; {advice}",
-                    call.span,
-                    ref,
-                    (call,),
-                )
-            )
-
-    def _report_loop_bound_globals(self, starter: Scope) -> None:
-        starter_line = getattr(starter.node, "lineno", 0)
+    # Facts for ARO201 ------------------------------------------------------------------
+    def _cached_globals(self) -> tuple[CachedGlobal, ...]:
+        """Assignments of a loop-bound resource to module globals: at module level, or
+        in a function that declares the names ``global``; in source order."""
         module = self.builder.module
-        targets: list[tuple[ast.AST, ast.AST, set[str], Scope]] = []
-        for node in iter_own_nodes(module.node.body):  # type: ignore[attr-defined]
+        targets: list[tuple[ast.stmt, ast.AST, set[str], Scope]] = []
+        for node in iter_own_statements(self.tree.body):
             targets.extend(_assignments(node, None, module))
         for scope in _walk_scopes(module):
-            if scope.kind in ("function", "async_function") and scope.declared_global:
-                for node in iter_own_nodes(scope.node.body):  # type: ignore[attr-defined]
+            function = scope.node
+            if scope.declared_global and isinstance(
+                function, (ast.FunctionDef, ast.AsyncFunctionDef)
+            ):
+                for node in iter_own_statements(function.body):
                     targets.extend(_assignments(node, scope.declared_global, scope))
+        cached: list[CachedGlobal] = []
         for statement, value, names, scope in sorted(
-            targets,
-            key=lambda t: (t[0].lineno, t[0].col_offset),  # type: ignore[attr-defined]
+            targets, key=lambda t: (t[0].lineno, t[0].col_offset)
         ):
             resource = self._factory_in(value, scope)
-            if resource is None:
-                continue
-            for name in sorted(names):
-                self.findings.append(
-                    Finding(
-                        "ARO201",
-                        f"{resource} cached in module global '{name}' is bound to the first "
-                        f"event loop that uses it, but '{starter.name}' (line {starter_line}) "
-                        "starts a new loop per call; create it inside the coroutine "
-                        "(async with) or keep one loop per worker",
+            if resource is not None:
+                cached.append(
+                    CachedGlobal(
                         self.columns.span(statement),
                         self._scope_ref(scope),
-                        detail=(("global", name), ("resource", resource)),
+                        tuple(sorted(names)),
+                        resource,
                     )
                 )
+        return tuple(cached)
 
     def _factory_in(self, value: ast.AST, scope: Scope) -> str | None:
         stack = [value]
@@ -365,7 +295,7 @@ class _FileAnalysis:
 
 def _assignments(
     node: ast.AST, only: set[str] | None, scope: Scope
-) -> Iterator[tuple[ast.AST, ast.AST, set[str], Scope]]:
+) -> Iterator[tuple[ast.stmt, ast.AST, set[str], Scope]]:
     """(statement, value, global names it binds, scope) for assignments of interest."""
     if isinstance(node, ast.Assign):
         targets: list[ast.AST] = list(node.targets)
@@ -383,6 +313,19 @@ def _assignments(
         yield node, value, names, scope
 
 
+#: The kinds of ``ScopeRef``.
+RefKind = Literal["module", "function", "async_function", "class"]
+#: A scope's kind as findings name it: a lambda is a function.  (A comprehension is
+#: never a finding's scope: its calls count for the scope around it.)
+_REF_KINDS: dict[ScopeKind, RefKind] = {
+    "module": "module",
+    "function": "function",
+    "lambda": "function",
+    "async_function": "async_function",
+    "class": "class",
+}
+
+
 def _walk_scopes(scope: Scope) -> Iterator[Scope]:
     yield scope
     for child in scope.children:
@@ -391,10 +334,10 @@ def _walk_scopes(scope: Scope) -> Iterator[Scope]:
 
 def _scope_body(scope: Scope) -> list[ast.stmt] | ast.expr:
     node = scope.node
-    if isinstance(node, ast.Lambda):
-        return node.body
-    body: list[ast.stmt] = node.body  # type: ignore[attr-defined]
-    return body
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        # Never asked for: a comprehension's calls count for the scope around it.
+        raise ValueError("a comprehension has no body of its own")
+    return node.body
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
@@ -405,14 +348,6 @@ def _is_docstring(statement: ast.stmt) -> bool:
     )
 
 
-def _ordinal(number: int) -> str:
-    if 10 <= number % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
-
-
 def _one_per_line(findings: list[Finding]) -> list[Finding]:
     """Two findings of one code on one line give one report, at the first of them."""
     kept: dict[tuple[str, int], Finding] = {}
@@ -421,22 +356,10 @@ def _one_per_line(findings: list[Finding]) -> list[Finding]:
         if key in kept:
             earlier = kept[key]
             merged = earlier.calls + tuple(c for c in finding.calls if c not in earlier.calls)
-            kept[key] = _with_calls(earlier, merged)
+            kept[key] = dataclasses.replace(earlier, calls=merged)
         else:
             kept[key] = finding
     return sorted(kept.values(), key=Finding.sort_key)
-
-
-def _with_calls(finding: Finding, calls: tuple[RunnerCall, ...]) -> Finding:
-    return Finding(
-        finding.code,
-        finding.message,
-        finding.span,
-        finding.scope,
-        calls,
-        finding.loop,
-        finding.detail,
-    )
 
 
 __all__ = ["EMPTY", "Analysis", "Span", "analyze_source", "analyze_tree"]

@@ -70,8 +70,6 @@ class Finding:
     calls: tuple[RunnerCall, ...] = ()
     #: For ARO102: the ``for``/``while`` statement (or comprehension) that repeats it.
     loop: Span | None = None
-    #: Extra, rule-specific facts the fixer or an output format may use.
-    detail: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def line(self) -> int:

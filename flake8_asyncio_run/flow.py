@@ -14,14 +14,15 @@ runner call that raised after its loop was created and closed.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
 #: A path summary's key: the first call's index on the path (None: no call yet), and
-#: whether every call so far is "pure" (async_to_sync, reported apart as ARO105).
+#: whether every call so far is an async_to_sync call ("a2s only": ARO105, not ARO101).
 PathKey = tuple[int | None, bool]
 #: path key -> largest count of calls so far along such paths.
 Firsts = dict[PathKey, int]
@@ -62,8 +63,8 @@ def merge_all(states: Iterable[State | None]) -> State | None:
 
 
 def _key(item: tuple[PathKey, int]) -> tuple[int, bool]:
-    first, pure = item[0]
-    return (-1 if first is None else first, pure)
+    first, a2s_only = item[0]
+    return (-1 if first is None else first, a2s_only)
 
 
 @dataclass
@@ -73,8 +74,8 @@ class CallRecord(Generic[T]):
     #: The largest count of any path reaching this call, and that path's first call.
     count: int = 0
     first: int = 0
-    #: Whether that path's calls are all pure (see ``PathCounter``'s ``is_pure``).
-    pure: bool = True
+    #: Whether that path's calls are all async_to_sync calls (``PathCounter``'s ``is_a2s``).
+    a2s_only: bool = True
     #: The outermost loop (statement or comprehension) of the scope that repeats it.
     loop: ast.AST | None = None
     #: The loops of the scope around the call, outermost first.
@@ -113,22 +114,23 @@ class PathCounter(Generic[T]):
     """Counts runner calls along paths of one scope's body.
 
     ``classify`` says whether a call starts an event loop; ``observe`` returns a label
-    for other calls worth collecting (hand-managed loop calls), or None.
+    for other calls worth collecting (hand-managed loop calls), or None; ``is_a2s`` says
+    whether a classified call is an ``async_to_sync`` call.
     """
 
     def __init__(
         self,
         classify: Callable[[ast.Call], T | None],
         observe: Callable[[ast.Call], str | None] | None = None,
-        is_pure: Callable[[T], bool] = lambda info: False,
+        is_a2s: Callable[[T], bool] = lambda info: False,
     ) -> None:
         self._classify = classify
-        self._is_pure = is_pure
+        self._is_a2s = is_a2s
         self._observe = observe
         self._flow: ScopeFlow[T] = ScopeFlow()
         self._index: dict[int, int] = {}
         self._frames: list[_Frame] = []
-        self._handlers = 0  # how many try/finally frames are open
+        self._open_try_frames = 0  # how many "try" and "finally" frames are open
         self._loops: list[ast.AST] = []
         self._returns: State | None = None
 
@@ -171,7 +173,7 @@ class PathCounter(Generic[T]):
             self._returns = merge(self._returns, state)
 
     def _may_raise(self, state: State | None) -> None:
-        if self._handlers and state is not None:
+        if self._open_try_frames and state is not None:
             self._exit("raise", state)
 
     # Statements -----------------------------------------------------------------------
@@ -184,50 +186,57 @@ class PathCounter(Generic[T]):
         return state
 
     def _stmt(self, node: ast.stmt, state: State) -> State | None:
-        if isinstance(node, ast.If):
-            after_test = self._expr(node.test, state)
-            return merge(self._block(node.body, after_test), self._block(node.orelse, after_test))
-        if isinstance(node, (ast.For, ast.AsyncFor)):
-            return self._for(node, state)
-        if isinstance(node, ast.While):
-            return self._while(node, state)
-        if isinstance(node, (ast.With, ast.AsyncWith)):
-            current: State | None = state
-            for item in node.items:
-                current = self._expr(item.context_expr, current)
-                if item.optional_vars is not None:
-                    current = self._expr(item.optional_vars, current)
-            return self._block(node.body, current)
-        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            return self._try(node, state)
-        if isinstance(node, ast.Match):
-            return self._match(node, state)
-        if isinstance(node, ast.Return):
-            end = self._expr(node.value, state) if node.value is not None else state
-            self._exit("return", end)
-            return None
-        if isinstance(node, ast.Raise):
-            self._exit("raise", self._exprs([node.exc, node.cause], state))
-            return None
-        if isinstance(node, ast.Break):
-            self._exit("break", state)
-            return None
-        if isinstance(node, ast.Continue):
-            self._exit("continue", state)
-            return None
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return self._exprs([*node.decorator_list, *_defaults(node.args)], state)
-        if isinstance(node, ast.ClassDef):
-            return self._exprs(
-                [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)], state
-            )
-        if isinstance(node, ast.Assign):
-            return self._exprs([node.value, *node.targets], state)
-        if isinstance(node, ast.Expr) and _is_terminator_call(node.value):
+        handler = _STATEMENTS.get(type(node))
+        if handler is None:
+            # Everything else: evaluate its expressions in order.
+            return self._exprs(list(_child_expressions(node)), state)
+        return handler(self, node, state)
+
+    def _if(self, node: ast.If, state: State) -> State | None:
+        after_test = self._expr(node.test, state)
+        return merge(self._block(node.body, after_test), self._block(node.orelse, after_test))
+
+    def _with(self, node: ast.With | ast.AsyncWith, state: State) -> State | None:
+        current: State | None = state
+        for item in node.items:
+            current = self._expr(item.context_expr, current)
+            if item.optional_vars is not None:
+                current = self._expr(item.optional_vars, current)
+        return self._block(node.body, current)
+
+    def _return(self, node: ast.Return, state: State) -> State | None:
+        end = self._expr(node.value, state) if node.value is not None else state
+        self._exit("return", end)
+        return None
+
+    def _raise(self, node: ast.Raise, state: State) -> State | None:
+        self._exit("raise", self._exprs([node.exc, node.cause], state))
+        return None
+
+    def _break(self, node: ast.Break, state: State) -> State | None:
+        self._exit("break", state)
+        return None
+
+    def _continue(self, node: ast.Continue, state: State) -> State | None:
+        self._exit("continue", state)
+        return None
+
+    def _def(self, node: ast.FunctionDef | ast.AsyncFunctionDef, state: State) -> State | None:
+        return self._exprs([*node.decorator_list, *_defaults(node.args)], state)
+
+    def _class(self, node: ast.ClassDef, state: State) -> State | None:
+        return self._exprs(
+            [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)], state
+        )
+
+    def _assign(self, node: ast.Assign, state: State) -> State | None:
+        return self._exprs([node.value, *node.targets], state)
+
+    def _expression(self, node: ast.Expr, state: State) -> State | None:
+        if _is_terminator_call(node.value):
             self._exit("raise", self._expr(node.value, state))
             return None
-        # Everything else: evaluate its expressions in order.
-        return self._exprs(list(_child_expressions(node)), state)
+        return self._expr(node.value, state)
 
     def _for(self, node: ast.For | ast.AsyncFor, state: State) -> State | None:
         after_iter = self._expr(node.iter, state)
@@ -268,16 +277,16 @@ class PathCounter(Generic[T]):
         if finalbody:
             final_frame = _Frame("finally")
             self._frames.append(final_frame)
-            self._handlers += 1
+            self._open_try_frames += 1
 
         handler_frame = _Frame("try")
         if handlers:
             self._frames.append(handler_frame)
-            self._handlers += 1
+            self._open_try_frames += 1
         body_end = self._block(body, state)
         if handlers:
             self._frames.pop()
-            self._handlers -= 1
+            self._open_try_frames -= 1
         raised = handler_frame.buckets.get("raise")
         normal = self._block(orelse, body_end)
         for handler in handlers:
@@ -291,7 +300,7 @@ class PathCounter(Generic[T]):
         if final_frame is None:
             return normal
         self._frames.pop()
-        self._handlers -= 1
+        self._open_try_frames -= 1
         after = self._block(finalbody, normal)
         for exit_kind, pending in sorted(final_frame.buckets.items()):
             self._exit(exit_kind, self._block(finalbody, pending))
@@ -375,24 +384,49 @@ class PathCounter(Generic[T]):
             self._index[id(node)] = index
             self._flow.calls.append(CallRecord(node, info, enclosing=tuple(self._loops)))
         record = self._flow.calls[index]
-        this_pure = self._is_pure(info)
+        this_a2s = self._is_a2s(info)
         advanced: Firsts = {}
-        for (first, pure), count in state.firsts:
-            key = (index if first is None else first, pure and this_pure)
+        for (first, a2s_only), count in state.firsts:
+            key = (index if first is None else first, a2s_only and this_a2s)
             if advanced.get(key, -1) < count + 1:
                 advanced[key] = count + 1
-        for (first, pure), count in sorted(advanced.items(), key=_key):
+        for (first, a2s_only), count in sorted(advanced.items(), key=_key):
             assert first is not None
-            # Largest count wins; on a tie an impure path (ARO101) beats a pure one, then
-            # the earliest first call.
-            if (count, not pure, -first) > (record.count, not record.pure, -record.first):
-                record.count, record.first, record.pure = count, first, pure
+            # Largest count wins; on a tie a path with another runner (ARO101) beats an
+            # async_to_sync-only one (ARO105), then the earliest first call.
+            best = (record.count, not record.a2s_only, -record.first)
+            if (count, not a2s_only, -first) > best:
+                record.count, record.first, record.a2s_only = count, first, a2s_only
         after = State(
             tuple(sorted(advanced.items(), key=_key)), state.least + 1, state.made | {index}
         )
         # The call may raise after its loop was created and closed.
         self._may_raise(after)
         return after
+
+
+#: Statement type -> how PathCounter walks it (a type lookup, not an isinstance ladder).
+_STATEMENTS: dict[type[ast.stmt], Callable[[PathCounter[Any], Any, State], State | None]] = {
+    ast.If: PathCounter._if,
+    ast.For: PathCounter._for,
+    ast.AsyncFor: PathCounter._for,
+    ast.While: PathCounter._while,
+    ast.With: PathCounter._with,
+    ast.AsyncWith: PathCounter._with,
+    ast.Try: PathCounter._try,
+    ast.Match: PathCounter._match,
+    ast.Return: PathCounter._return,
+    ast.Raise: PathCounter._raise,
+    ast.Break: PathCounter._break,
+    ast.Continue: PathCounter._continue,
+    ast.FunctionDef: PathCounter._def,
+    ast.AsyncFunctionDef: PathCounter._def,
+    ast.ClassDef: PathCounter._class,
+    ast.Assign: PathCounter._assign,
+    ast.Expr: PathCounter._expression,
+}
+if sys.version_info >= (3, 11):
+    _STATEMENTS[ast.TryStar] = PathCounter._try
 
 
 def _defaults(args: ast.arguments) -> list[ast.expr]:

@@ -1,11 +1,15 @@
 """A cheap text test that lets files which cannot start an event loop skip parsing.
 
-Every finding needs a runner call (ARO104 and ARO201 need one in the same scope or
-module, a wrapper needs one in its body), and resolution only ever recognises a runner
-through a qualified name ``root.….name`` whose ``root`` was bound by an absolute import
-(``import root…`` or ``from root… import …``; relative imports never resolve).  So a
-file can have findings only if, for one runner ``root.….name`` (the known ones in
-``resolution.KNOWN_RUNNERS`` plus the configured ones):
+The test is derived from the rules (``rules.RULES``): each rule declares whether its
+findings need a runner call (``Rule.needs_runner``), and, if not, which calls can
+trigger it (``Rule.triggers``).  Every rule shipped today needs a runner (ARO104 and
+ARO201 need one in the same scope or module, a wrapper needs one in its body).  Resolution
+only ever recognises a runner, or a trigger, through a qualified name ``root.….name``
+whose ``root`` was bound by an absolute import (``import root…`` or
+``from root… import …``; relative imports never resolve).  So a file can have findings
+only if, for one dotted name ``root.….name`` among the runners (the known ones in
+``resolution.KNOWN_RUNNERS`` plus the configured ones) and the triggers of the rules
+that need no runner:
 
 1. ``root`` is imported: it appears as a whole word right after ``import``, ``from`` or
    a comma (``import os, asyncio``), across spaces and backslash continuations.  This
@@ -21,18 +25,27 @@ yes to a file without findings, never no to one with findings.  Two details keep
 promise: Python reads identifiers in NFKC form (``ａｓｙｎｃｉｏ`` is ``asyncio``), so
 text that is not NFKC-normalised is normalised before a "no"; and undecoded bytes are
 only trusted for UTF-8, since a coding cookie may name a codec that spells ASCII
-differently.  ``tests/test_prefilter.py`` checks the promise over the stdlib and the
-benchmark corpus.
+differently.
+
+The promise holds for a rule only as far as its declaration is true: ``needs_runner``
+defaults to True, so a rule whose findings can come without a runner call must say
+``needs_runner=False``.  If it also names its triggers, files that could call one pass;
+if it names none, nothing is left to test for, and every file passes.
+
+``tests/test_prefilter.py`` checks the promise over the stdlib and the benchmark
+corpus, and that a rule declared with ``needs_runner=False`` is let through.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.resolution import KNOWN_RUNNERS
+from flake8_asyncio_run.rules import RULES, Rule
 
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -41,12 +54,15 @@ _GAP_BYTES = b" \t\f"
 
 @dataclass(frozen=True)
 class _Test:
-    """The compiled test for one set of runners."""
+    """The compiled test for one set of runners and triggers."""
 
-    #: (module root, the last parts of its runners), ASCII-encoded.
-    pairs: tuple[tuple[bytes, tuple[bytes, ...]], ...]
+    #: (module root, the last parts of its runners and triggers), ASCII-encoded; None
+    #: when every file must pass.
+    pairs: tuple[tuple[bytes, tuple[bytes, ...]], ...] | None
 
     def passes(self, data: bytes) -> bool:
+        if self.pairs is None:
+            return True
         return any(
             _imported(data, root) and any(_has_word(data, name) for name in names)
             for root, names in self.pairs
@@ -99,22 +115,37 @@ def _after_import(data: bytes, at: int) -> bool:
 
 def runner_pairs(options: AnalysisOptions) -> dict[str, frozenset[str]]:
     """Module root -> the last parts of the runners imported from it."""
+    return _pairs([*KNOWN_RUNNERS, *options.runners])
+
+
+def rule_triggers(rules: Iterable[Rule]) -> tuple[str, ...] | None:
+    """The dotted names, besides the runners, that let a file through: the triggers of
+    the rules that need no runner.  None when one of those names no trigger: then no
+    file may be filtered out."""
+    triggers: set[str] = set()
+    for rule in rules:
+        if rule.needs_runner:
+            continue
+        if not rule.triggers:
+            return None
+        triggers.update(rule.triggers)
+    return tuple(sorted(triggers))
+
+
+def _pairs(dotted_names: Iterable[str]) -> dict[str, frozenset[str]]:
     pairs: dict[str, set[str]] = {}
-    for dotted in [*KNOWN_RUNNERS, *options.runners]:
+    for dotted in dotted_names:
         parts = dotted.split(".")
         if dotted and all(parts):
             pairs.setdefault(parts[0], set()).add(parts[-1])
     return {root: frozenset(names) for root, names in pairs.items()}
 
 
-def runner_modules(options: AnalysisOptions) -> tuple[str, ...]:
-    """The module roots the prefilter keys on."""
-    return tuple(sorted(runner_pairs(options)))
-
-
 @lru_cache(maxsize=32)
-def _compile(runners: tuple[str, ...]) -> _Test:
-    pairs = runner_pairs(AnalysisOptions(runners))
+def _compile(runners: tuple[str, ...], triggers: tuple[str, ...] | None) -> _Test:
+    if triggers is None:
+        return _Test(None)
+    pairs = _pairs([*KNOWN_RUNNERS, *runners, *triggers])
     return _Test(
         tuple(
             (root.encode("utf-8"), tuple(name.encode("utf-8") for name in sorted(names)))
@@ -124,7 +155,8 @@ def _compile(runners: tuple[str, ...]) -> _Test:
 
 
 def _test(options: AnalysisOptions) -> _Test:
-    return _compile(options.runners)
+    # The registry is read on every call (six rows), so a rule added to it counts.
+    return _compile(options.runners, rule_triggers(RULES.values()))
 
 
 def might_run_event_loops(source: str, options: AnalysisOptions) -> bool:

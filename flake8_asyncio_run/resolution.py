@@ -75,14 +75,16 @@ KNOWN_FACTORIES: dict[str, str] = {
     "asyncio.Condition": "asyncio.Condition",
 }
 
-#: Modules whose names the text prefilter looks for.
-RUNNER_MODULES: tuple[str, ...] = ("asyncio", "anyio", "trio", "asgiref")
-
 
 # --- Scopes and bindings -----------------------------------------------------------------
 
 ScopeKind = Literal["module", "function", "async_function", "lambda", "class", "comprehension"]
 BindingKind = Literal["import", "def", "alias", "other"]
+#: The nodes that open a scope with a statement body.
+BodyScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+Comprehension = ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
+#: Every node that opens a scope.
+ScopeNode = BodyScopeNode | ast.Lambda | Comprehension
 
 
 @dataclass
@@ -97,7 +99,7 @@ class Binding:
 @dataclass(eq=False)
 class Scope:
     kind: ScopeKind
-    node: ast.AST
+    node: ScopeNode
     parent: Scope | None
     name: str
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
@@ -133,26 +135,15 @@ class Scope:
 
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
-
-def iter_own_nodes(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
-    """Every node of ``body`` that belongs to its scope (nested defs, classes and lambdas
-    are not entered; their decorators and defaults are not returned either)."""
-    stack = list(body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, NESTED_SCOPES):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-
-
 #: The fields of compound statements that hold statements (or handlers and cases).
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every statement of ``body`` at any depth, not entering nested scopes (and never
-    expressions: ``global``/``nonlocal`` are statements, so this is all they need)."""
+def iter_own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every statement of ``body`` at any depth (with the ``except`` handlers and
+    ``match`` cases that hold them), not entering nested scopes: a nested ``def``,
+    ``class`` or lambda is returned, its body is not.  Expressions are never entered:
+    statements only appear inside other statements (a lambda holds none)."""
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
@@ -235,13 +226,13 @@ class ScopeBuilder(ast.NodeVisitor):
                 self.visit(value)
 
     # Scope-creating nodes ------------------------------------------------------------
-    def _enter(self, kind: ScopeKind, node: ast.AST, name: str) -> Scope:
+    def _enter(self, kind: ScopeKind, node: ScopeNode, name: str) -> Scope:
         scope = Scope(kind, node, self._current, name)
         self._current.children.append(scope)
         self.scope_of[id(node)] = scope
         if self._declarations and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # Declarations must be known before the bindings they redirect.
-            for statement in _own_statements(node.body):
+            for statement in iter_own_statements(node.body):
                 if isinstance(statement, ast.Global):
                     scope.declared_global.update(statement.names)
                 elif isinstance(statement, ast.Nonlocal):
@@ -300,9 +291,7 @@ class ScopeBuilder(ast.NodeVisitor):
         self._current = outer
         self._qualname.pop()
 
-    def _visit_comprehension(
-        self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
-    ) -> None:
+    def _visit_comprehension(self, node: Comprehension) -> None:
         # The first iterable is evaluated in the enclosing scope.
         self.visit(node.generators[0].iter)
         scope = self._enter("comprehension", node, self._current.name)
@@ -441,7 +430,7 @@ class WrapperInfo:
     name: str
     runner: RunnerKind  # the library runner behind it
     passthrough: bool
-    node: ast.AST
+    node: ast.FunctionDef | ast.Lambda
 
 
 class Resolver:
@@ -463,8 +452,13 @@ class Resolver:
         for name in extra_factories:
             if name and name not in self.factories:
                 self.factories[name] = f"'{name}' resource"
-        #: Module-level def/lambda name -> wrapper; filled in by the analysis.
+        #: Module-level def/lambda name -> wrapper: the analysis infers them (their
+        #: bodies must be counted first) and adds each one with ``add_wrapper``.
         self.wrappers: dict[str, WrapperInfo] = {}
+
+    def add_wrapper(self, info: WrapperInfo) -> None:
+        """From now on, calls of ``info.name`` that resolve to ``info.node`` are runners."""
+        self.wrappers[info.name] = info
 
     # Names ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> tuple[Scope, list[Binding]] | None:

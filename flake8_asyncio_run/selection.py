@@ -79,9 +79,6 @@ class Selection:
             ignored.extend(max(matching, key=lambda e: len(_normalized(e.pattern))).codes)
         return frozenset(code for code in RULES if _decide(code, self.select, ignored))
 
-    def allows(self, code: str, path: str) -> bool:
-        return code == SYNTAX_ERROR or code in self.codes_for(path)
-
 
 def _decide(code: str, select: Iterable[str], ignore: Iterable[str]) -> bool:
     selected = max((len(p) for p in select if code.startswith(p)), default=-1)

@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 FaultKind = Literal["error", "timeout", "slow"]
 FAULT_KINDS: tuple[str, ...] = ("error", "timeout", "slow")
@@ -118,80 +118,91 @@ class FraudLensServer:
 
 
 def _handler_for(server: FraudLensServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out in separate writes; without this, Nagle's algorithm and
-        # delayed ACKs add ~40ms to every answer.
-        disable_nagle_algorithm = True
-        server_version = "FraudLens-Test/1"
+    return type("Handler", (_Handler,), {"fraudlens": server})
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # quiet: tests and the demo print what matters themselves
 
-        def _read_body(self) -> bytes | None:
-            try:
-                length = int(self.headers.get("Content-Length", "0"))
-            except ValueError:
-                length = -1
-            if not 0 <= length <= MAX_BODY:
-                self._send_json(HTTPStatus.BAD_REQUEST, {"error": "bad Content-Length"})
-                return None
-            return self.rfile.read(length)
+class _Handler(BaseHTTPRequestHandler):
+    """Answers for the ``FraudLensServer`` that ``_handler_for`` binds it to."""
 
-        def _send_json(self, status: HTTPStatus, payload: Any) -> None:
-            body = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    fraudlens: ClassVar[FraudLensServer]
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without this, Nagle's algorithm and
+    # delayed ACKs add ~40ms to every answer.
+    disable_nagle_algorithm = True
+    server_version = "FraudLens-Test/1"
 
-        def do_GET(self) -> None:
-            if self.path == "/_admin/stats":
-                with server._lock:
-                    self._send_json(HTTPStatus.OK, dict(server.stats))
-            elif self.path == "/healthz":
-                self._send_json(HTTPStatus.OK, {"ok": True})
-            else:
-                self._send_json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: tests and the demo print what matters themselves
 
-        def do_POST(self) -> None:
-            body = self._read_body()
-            if body is None:
-                return
-            if self.path == "/_admin/faults":
-                try:
-                    spec = json.loads(body or b"{}")
-                    server.inject(
-                        spec["kind"],
-                        count=int(spec.get("count", 1)),
-                        delay=float(spec.get("delay", 30.0)),
-                    )
-                except (ValueError, KeyError, TypeError) as exc:
-                    self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
-                    return
-                self._send_json(HTTPStatus.OK, {"ok": True})
-                return
-            if self.path != "/v1/verify":
-                self._send_json(HTTPStatus.NOT_FOUND, {"error": "not found"})
-                return
-            fault = server._next_fault()
-            if fault is not None and fault.kind == "error":
-                self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": "injected fault"})
-                return
-            if fault is not None and fault.kind == "timeout":
-                server._closing.wait(fault.delay)
-                self.close_connection = True
-                return
-            if fault is not None and fault.kind == "slow":
-                server._closing.wait(fault.delay)
-            if not body:
-                self._send_json(HTTPStatus.BAD_REQUEST, {"error": "empty body"})
-                return
-            server._count("verified")
-            self._send_json(HTTPStatus.OK, verdict_for(body))
+    def _read_body(self) -> bytes | None:
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": "bad Content-Length"})
+            return None
+        return self.rfile.read(length)
 
-    return Handler
+    def _send_json(self, status: HTTPStatus, payload: Any) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        server = self.fraudlens
+        if self.path == "/_admin/stats":
+            with server._lock:
+                self._send_json(HTTPStatus.OK, dict(server.stats))
+        elif self.path == "/healthz":
+            self._send_json(HTTPStatus.OK, {"ok": True})
+        else:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+
+    def do_POST(self) -> None:
+        body = self._read_body()
+        if body is None:
+            return
+        if self.path == "/_admin/faults":
+            self._inject_faults(body)
+        elif self.path == "/v1/verify":
+            self._verify(body)
+        else:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+
+    def _inject_faults(self, body: bytes) -> None:
+        try:
+            spec = json.loads(body or b"{}")
+            self.fraudlens.inject(
+                spec["kind"],
+                count=int(spec.get("count", 1)),
+                delay=float(spec.get("delay", 30.0)),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+            return
+        self._send_json(HTTPStatus.OK, {"ok": True})
+
+    def _verify(self, body: bytes) -> None:
+        server = self.fraudlens
+        fault = server._next_fault()
+        if fault is not None and fault.kind == "error":
+            self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": "injected fault"})
+            return
+        if fault is not None and fault.kind == "timeout":
+            server._closing.wait(fault.delay)
+            self.close_connection = True
+            return
+        if fault is not None and fault.kind == "slow":
+            server._closing.wait(fault.delay)
+        if not body:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": "empty body"})
+            return
+        server._count("verified")
+        self._send_json(HTTPStatus.OK, verdict_for(body))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,11 +5,14 @@ something, the prefilter lets the file through.  Checked on hand-made runner for
 the stdlib files that come closest (they name a runner module but are filtered out), and
 on a sample of the rest.  ``ARO_FULL_PREFILTER_SWEEP=1`` sweeps every stdlib file and the
 benchmark corpus (when ``python bench/corpus.py`` has fetched it): a few minutes.
+The filter is derived from the rules: a rule declared with ``needs_runner=False`` is let
+through by its triggers, or turns the filter off.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import sysconfig
 from collections.abc import Iterator
@@ -18,17 +21,19 @@ from pathlib import Path
 import pytest
 
 from flake8_asyncio_run import checker
-from flake8_asyncio_run.analysis import Analysis, analyze_tree
-from flake8_asyncio_run.checker import FileResult, check_files
+from flake8_asyncio_run.analysis import Analysis, analyze_source, analyze_tree
+from flake8_asyncio_run.checker import FileResult, check_bytes, check_files, check_source
 from flake8_asyncio_run.config import Settings
+from flake8_asyncio_run.findings import Finding, ScopeRef, Span
 from flake8_asyncio_run.lines import split_lines
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.prefilter import (
     might_run_event_loops,
     might_run_event_loops_bytes,
-    runner_modules,
+    rule_triggers,
+    runner_pairs,
 )
-from flake8_asyncio_run.resolution import RUNNER_MODULES
+from flake8_asyncio_run.rules import RULES, ModuleView, Rule, in_module
 from flake8_asyncio_run.sourcefile import decode_source
 
 DEFAULT = AnalysisOptions()
@@ -216,12 +221,81 @@ def test_files_without_runners_are_filtered_out(name: str) -> None:
     assert not might_run_event_loops_bytes(data, DEFAULT)
 
 
+RUNNER_MODULES = {"asyncio", "anyio", "trio", "asgiref"}
+
+
 def test_keys_on_runner_modules() -> None:
-    assert set(runner_modules(DEFAULT)) == set(RUNNER_MODULES)
-    assert set(runner_modules(CONFIGURED)) == {*RUNNER_MODULES, "myproj"}
+    assert set(runner_pairs(DEFAULT)) == RUNNER_MODULES
+    assert set(runner_pairs(CONFIGURED)) == {*RUNNER_MODULES, "myproj"}
+    assert runner_pairs(CONFIGURED)["myproj"] == {"run_sync"}
     # A configured runner needs its own module name: the word run_sync alone is not enough.
     source = "from other import run_sync\nrun_sync(a())\nrun_sync(b())\n"
     assert not might_run_event_loops(source, CONFIGURED)
+
+
+# --- The filter is derived from the rules ---------------------------------------------
+
+NEST = "import nest_asyncio\nnest_asyncio.apply()\n"
+
+
+@in_module
+def _report_every_file(module: ModuleView) -> Iterator[Finding]:
+    """A stand-in reporter: it reports every file the analysis reaches."""
+    yield Finding(
+        "ARO106",
+        "nest_asyncio.apply() ...",
+        Span(2, 0, 2, 20),
+        ScopeRef("module", "<module>", 0, 0),
+    )
+
+
+#: A rule like the planned ARO106: its findings need no runner call.
+NEEDS_NO_RUNNER = Rule(
+    "ARO106",
+    "nest-asyncio-apply",
+    "nest_asyncio.apply() patches the running event loop.",
+    "A rule whose findings need no runner call.",
+    "never",
+    manual_fix="remove it",
+    reporter=_report_every_file,
+    needs_runner=False,
+    triggers=("nest_asyncio.apply",),
+)
+
+
+def test_every_shipped_rule_needs_a_runner() -> None:
+    """What prefilter.py's docstring says of today's rules (update both together)."""
+    assert all(rule.needs_runner for rule in RULES.values())
+    assert rule_triggers(RULES.values()) == ()
+
+
+def test_a_rule_that_needs_no_runner_is_not_filtered_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert not might_run_event_loops(NEST, DEFAULT)
+    monkeypatch.setitem(RULES, "ARO106", NEEDS_NO_RUNNER)
+    # Its trigger lets the file through, in text and in bytes, and every front end's
+    # path reports it.
+    assert might_run_event_loops(NEST, DEFAULT)
+    assert might_run_event_loops_bytes(NEST.encode(), DEFAULT)
+    assert [f.code for f in analyze_source(NEST).findings] == ["ARO106"]
+    assert [f.code for f in check_source(NEST, "t.py", Settings()).findings] == ["ARO106"]
+    assert [f.code for f in check_bytes(NEST.encode(), "t.py", Settings()).findings] == ["ARO106"]
+    # Files that cannot call a trigger (or a runner) are still filtered out.
+    for source in ("import os\nos.apply()\n", "from .nest_asyncio import apply\napply()\n"):
+        assert not might_run_event_loops(source, DEFAULT)
+    assert might_run_event_loops(WITH_FINDINGS, DEFAULT)
+
+
+def test_a_rule_that_needs_no_runner_and_names_no_trigger_stops_the_filter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(RULES, "ARO106", dataclasses.replace(NEEDS_NO_RUNNER, triggers=()))
+    assert rule_triggers(RULES.values()) is None
+    for source in (NEST, "import os\n", ""):
+        assert might_run_event_loops(source, DEFAULT)
+        assert might_run_event_loops_bytes(source.encode(), DEFAULT)
+    assert [f.code for f in analyze_source("x = 1\n").findings] == ["ARO106"]
 
 
 # --- Real code ------------------------------------------------------------------------

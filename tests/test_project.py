@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RULE_DOCS = ROOT / "docs" / "rules"
 RULE_TESTS = ROOT / "tests" / "rules"
 EXAMPLES = ROOT / "examples"
-_ANNOTATION = re.compile(r"#\s*error:\s*(?P<codes>ARO\d+(?:\s*,\s*ARO\d+)*)\s*$", re.M)
+#: ``# error: ARO101`` or ``# error: ARO101:5, ARO102`` (see tests/test_rules.py).
+_ANNOTATION = re.compile(
+    r"#\s*error:\s*(?P<codes>ARO\d+(?::\d+)?(?:\s*,\s*ARO\d+(?::\d+)?)*)\s*$", re.M
+)
 #: The sections every rule page has, in this order (ruff's shape).
 SECTIONS = (
     "## What it does",
@@ -34,7 +37,7 @@ def annotated_codes() -> set[str]:
     codes: set[str] = set()
     for path in RULE_TESTS.glob("*.py"):
         for match in _ANNOTATION.finditer(path.read_text("utf-8")):
-            codes.update(code.strip() for code in match["codes"].split(","))
+            codes.update(item.split(":")[0].strip() for item in match["codes"].split(","))
     return codes
 
 
@@ -67,11 +70,34 @@ def test_rule_has_annotated_tests(code: str) -> None:
     assert code in annotated_codes(), f"no file under tests/rules/ annotates {code}"
 
 
-@pytest.mark.parametrize("code", sorted(RULES))
-def test_rule_is_in_the_index(code: str) -> None:
+#: A row of the table in docs/rules/index.md: | [CODE](CODE.md) | name | summary | fix |
+_INDEX_ROW = re.compile(
+    r"^\| \[(?P<code>[A-Z]+\d+)\]\((?P<page>[A-Z]+\d+)\.md\) \| (?P<name>[^|]+?) \| "
+    r"(?P<summary>[^|]+?) \| (?P<fix>[^|]+?) \|$",
+    re.M,
+)
+
+
+def test_rule_index_rows_are_the_registry_rows() -> None:
+    """The index table says, word for word, what the registry says: code, name, summary
+    and fix availability, in registry order.  (Markdown code marks are formatting: the
+    table's `asyncio.run()` is the row's asyncio.run().)"""
     index = (RULE_DOCS / "index.md").read_text("utf-8")
-    assert f"[{code}]({code}.md)" in index
-    assert RULES[code].name in index
+    table = [
+        (m["code"], m["page"], m["name"], m["summary"].replace("`", ""), m["fix"])
+        for m in _INDEX_ROW.finditer(index)
+    ]
+    registry = [(r.code, r.code, r.name, r.summary, r.fix) for r in RULES.values()]
+    assert table == registry
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_rule_fix_availability_matches_its_fixer(code: str) -> None:
+    """fix == "never" exactly when no planner path fixes it; then the rule says what to
+    do by hand instead."""
+    rule = RULES[code]
+    assert (rule.fix == "never") == (rule.fixer is None)
+    assert (rule.manual_fix is not None) == (rule.fixer is None)
 
 
 def test_rule_index_states_the_stability_policy() -> None:

@@ -1,9 +1,12 @@
 """The annotated rule files under tests/rules/ are the specification of every rule.
 
 A line that must be reported ends with ``# error: ARO101`` (several codes
-comma-separated); every other line of the file must not be reported.  A file may start
-with ``# options: asyncio-runners=a.b,c.d; loop-bound-factories=x.y`` to run with
-options, which the harness passes to every front end.
+comma-separated: ``# error: ARO101, ARO102``); every other line of the file must not be
+reported.  A code may pin the column it is reported at, 1-based as flake8 prints it:
+``# error: ARO101:5`` or ``# error: ARO101:5, ARO102:9``; then every front end must
+report it there (positions are part of the interface).  A file may start with
+``# options: asyncio-runners=a.b,c.d; loop-bound-factories=x.y`` to run with options,
+which the harness passes to every front end.
 
 Each file is checked three ways, and all three must agree exactly:
 
@@ -14,10 +17,12 @@ Each file is checked three ways, and all three must agree exactly:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,13 +30,16 @@ from pathlib import Path
 import pytest
 
 from flake8_asyncio_run.analysis import analyze_source
+from flake8_asyncio_run.findings import Finding
 from flake8_asyncio_run.options import AnalysisOptions
-from flake8_asyncio_run.rules import RULES
+from flake8_asyncio_run.rules import RULES, ModuleReporter, Reporter, ScopeReporter
 
 RULES_DIR = Path(__file__).parent / "rules"
 RULE_FILES = sorted(RULES_DIR.glob("*.py"))
 
-_ERROR = re.compile(r"#\s*error:\s*(?P<codes>ARO\d+(?:\s*,\s*ARO\d+)*)\s*$")
+#: One expected code, with the column it must be reported at when pinned.
+_EXPECTED = r"ARO\d+(?::\d+)?"
+_ERROR = re.compile(rf"#\s*error:\s*(?P<codes>{_EXPECTED}(?:\s*,\s*{_EXPECTED})*)\s*$")
 _OPTIONS = re.compile(r"^#\s*options:\s*(?P<body>.+)$")
 _FLAKE8_LINE = re.compile(
     r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<msg>.*)$"
@@ -46,6 +54,8 @@ class RuleFile:
     path: Path
     expected: frozenset[tuple[int, str]]
     options: tuple[tuple[str, tuple[str, ...]], ...]
+    #: ((line, code), 1-based column) for the annotations that pin one.
+    columns: tuple[tuple[tuple[int, str], int], ...] = ()
 
     @property
     def analysis_options(self) -> AnalysisOptions:
@@ -61,19 +71,23 @@ class RuleFile:
 
 def parse_rule_file(path: Path) -> RuleFile:
     expected: set[tuple[int, str]] = set()
+    columns: dict[tuple[int, str], int] = {}
     options: list[tuple[str, tuple[str, ...]]] = []
     for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
         match = _ERROR.search(line)
         if match:
-            for code in match.group("codes").split(","):
-                expected.add((number, code.strip()))
+            for item in match.group("codes").split(","):
+                code, _, column = item.strip().partition(":")
+                expected.add((number, code))
+                if column:
+                    columns[(number, code)] = int(column)
         option = _OPTIONS.match(line)
         if option and number <= 5:
             for part in option.group("body").split(";"):
                 key, _, value = part.partition("=")
                 names = tuple(n.strip() for n in value.split(",") if n.strip())
                 options.append((key.strip(), names))
-    return RuleFile(path, frozenset(expected), tuple(options))
+    return RuleFile(path, frozenset(expected), tuple(options), tuple(sorted(columns.items())))
 
 
 def _parse_reports(output: str) -> dict[str, set[Report]]:
@@ -183,33 +197,42 @@ def test_rule_files_exist() -> None:
     assert annotated == set(RULES), "every rule needs annotated positives"
 
 
-@pytest.mark.parametrize("path", RULE_FILES, ids=[p.name for p in RULE_FILES])
-def test_analysis_api(path: Path) -> None:
-    rule_file = parse_rule_file(path)
-    found = {(line, code) for line, _, code, _ in api_reports(rule_file)}
+def assert_reports_match(rule_file: RuleFile, reports: set[Report]) -> None:
+    """The reported (line, code) pairs are the annotated ones, at the pinned columns."""
+    found = {(line, code) for line, _, code, _ in reports}
     assert found == rule_file.expected, _describe(
         rule_file.expected - found, found - rule_file.expected
     )
+    columns = {(line, code): col for line, col, code, _ in reports}
+    wrong = [
+        f"{line}:{code} at column {columns[(line, code)]}, pinned {pinned}"
+        for (line, code), pinned in rule_file.columns
+        if columns[(line, code)] != pinned
+    ]
+    assert not wrong, "; ".join(wrong)
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=[p.name for p in RULE_FILES])
+def test_analysis_api(path: Path) -> None:
+    rule_file = parse_rule_file(path)
+    assert_reports_match(rule_file, api_reports(rule_file))
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=[p.name for p in RULE_FILES])
 def test_flake8_plugin(path: Path, empty_dir: str) -> None:
     rule_file = parse_rule_file(path)
-    reports = flake8_reports(empty_dir).get(str(path.resolve()), set())
-    found = {(line, code) for line, _, code, _ in reports}
-    assert found == rule_file.expected, _describe(
-        rule_file.expected - found, found - rule_file.expected
-    )
+    assert_reports_match(rule_file, flake8_reports(empty_dir).get(str(path.resolve()), set()))
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=[p.name for p in RULE_FILES])
 def test_check_command(path: Path, empty_dir: str) -> None:
     rule_file = parse_rule_file(path)
-    reports = check_reports(empty_dir).get(str(path.resolve()), set())
-    found = {(line, code) for line, _, code, _ in reports}
-    assert found == rule_file.expected, _describe(
-        rule_file.expected - found, found - rule_file.expected
-    )
+    assert_reports_match(rule_file, check_reports(empty_dir).get(str(path.resolve()), set()))
+
+
+def test_every_rule_has_a_pinned_column() -> None:
+    pinned = {code for path in RULE_FILES for (_, code), _ in parse_rule_file(path).columns}
+    assert pinned == {code for code, rule in RULES.items() if rule.status == "stable"}
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=[p.name for p in RULE_FILES])
@@ -222,17 +245,63 @@ def test_front_ends_identical(path: Path, empty_dir: str) -> None:
     assert check_reports(empty_dir).get(key, set()) == api
 
 
+def test_each_reporter_emits_the_codes_whose_rows_name_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every registered rule names a reporter, and over the spec files each reporter
+    emits exactly the codes whose rows name it: none is left unreported, none is
+    emitted by a reporter its row does not name."""
+    emitted: dict[Reporter, set[str]] = defaultdict(set)
+
+    def spy(reporter: Reporter) -> Reporter:
+        def record(findings: Iterable[Finding]) -> Iterator[Finding]:
+            for finding in findings:
+                emitted[reporter].add(finding.code)
+                yield finding
+
+        if isinstance(reporter, ScopeReporter):
+            scope_report = reporter.report
+            return ScopeReporter(
+                reporter.scopes, lambda view, flow: record(scope_report(view, flow))
+            )
+        module_report = reporter.report
+        return ModuleReporter(lambda module: record(module_report(module)))
+
+    declared: dict[Reporter, set[str]] = defaultdict(set)
+    spies: dict[Reporter, Reporter] = {}
+    for code, rule in RULES.items():
+        assert rule.reporter is not None or rule.status == "removed", f"{code} has no reporter"
+        if rule.reporter is not None:
+            declared[rule.reporter].add(code)
+            wrapped = spies.setdefault(rule.reporter, spy(rule.reporter))
+            monkeypatch.setitem(RULES, code, dataclasses.replace(rule, reporter=wrapped))
+    for path in RULE_FILES:
+        api_reports(parse_rule_file(path))
+    assert dict(emitted) == dict(declared)
+    assert set().union(*declared.values()) == {c for c, r in RULES.items() if r.status == "stable"}
+
+
 def test_harness_reads_annotations(tmp_path: Path) -> None:
     """The harness itself: annotations and option headers are parsed as documented."""
     sample = tmp_path / "sample.py"
     sample.write_text(
         "# options: asyncio-runners=a.b, c.d; loop-bound-factories=x.y\n"
         "x = 1  # error: ARO101, ARO102\n"
-        "y = 2  # error: not-a-code\n",
+        "y = 2  # error: not-a-code\n"
+        "z = 3  # error: ARO101:5, ARO102\n"
+        "w = 4  # error: ARO104:12,ARO105:1\n",
         "utf-8",
     )
     parsed = parse_rule_file(sample)
-    assert parsed.expected == {(2, "ARO101"), (2, "ARO102")}
+    assert parsed.expected == {
+        (2, "ARO101"),
+        (2, "ARO102"),
+        (4, "ARO101"),
+        (4, "ARO102"),
+        (5, "ARO104"),
+        (5, "ARO105"),
+    }
+    assert dict(parsed.columns) == {(4, "ARO101"): 5, (5, "ARO104"): 12, (5, "ARO105"): 1}
     assert parsed.analysis_options == AnalysisOptions(("a.b", "c.d"), ("x.y",))
     assert parsed.flags == ["--asyncio-runners=a.b,c.d", "--loop-bound-factories=x.y"]
 

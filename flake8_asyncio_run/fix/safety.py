@@ -436,13 +436,13 @@ _DECIMAL_CONTEXT = frozenset({"getcontext", "setcontext", "localcontext"})
 
 def loop_state_hazard(module: cst.Module, coroutines: Iterable[str]) -> str | None:
     """Why one loop would share state that separate loops kept apart, judged from the
-    module's own ``async def``s that the runner calls run: a task left running (the old
-    loop cancelled it on close), a ``ContextVar`` set, or the decimal context changed
-    (each ``asyncio.run`` ran in a copy of the context)."""
+    module's own top-level ``async def``s that the runner calls run: a task left running
+    (the old loop cancelled it on close), a ``ContextVar`` set, or the decimal context
+    changed (each ``asyncio.run`` ran in a copy of the context)."""
     wanted = set(coroutines)
     if not wanted:
         return None
-    context_vars = _context_var_names(module)
+    context_vars: set[str] | None = None  # the module's, found only when needed
     for statement in module.body:
         if not (
             isinstance(statement, cst.FunctionDef)
@@ -450,6 +450,8 @@ def loop_state_hazard(module: cst.Module, coroutines: Iterable[str]) -> str | No
             and statement.name.value in wanted
         ):
             continue
+        if context_vars is None:
+            context_vars = _context_var_names(module)
         reason = _coroutine_hazard(statement, context_vars)
         if reason is not None:
             return f"{reason} in {statement.name.value}(); one loop keeps it for the next call"
@@ -475,12 +477,23 @@ def _coroutine_hazard(function: cst.FunctionDef, context_vars: set[str]) -> str 
 
 
 def _context_var_names(module: cst.Module) -> set[str]:
+    """Module globals bound to ``ContextVar(...)`` (where context variables live: a
+    ContextVar made anywhere else is not looked for)."""
     names: set[str] = set()
-    for node in descendants(module):
-        if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
-            called = dotted_name(node.value.func) or ""
-            if called.rsplit(".", 1)[-1] == "ContextVar":
-                names.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            value: cst.BaseExpression | None
+            if isinstance(small, cst.Assign):
+                value, targets = small.value, [t.target for t in small.targets]
+            elif isinstance(small, cst.AnnAssign):
+                value, targets = small.value, [small.target]
+            else:
+                continue
+            called = dotted_name(value.func) if isinstance(value, cst.Call) else None
+            if called is not None and called.rsplit(".", 1)[-1] == "ContextVar":
+                names.update(t.value for t in targets if isinstance(t, cst.Name))
     return names
 
 

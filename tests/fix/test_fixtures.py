@@ -25,11 +25,12 @@ from flake8_asyncio_run.checker import check_source
 from flake8_asyncio_run.cli.fix import unified_diff
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.fix import fix_text, plan_fixes
+from flake8_asyncio_run.rules import FIXABLE
 from flake8_asyncio_run.targets import parse_target
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "fix"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.before"))
-LOOP_CODES = {"ARO101", "ARO102", "ARO103", "ARO105"}
+LOOP_CODES = FIXABLE
 
 
 def read(path: Path) -> str:

@@ -34,6 +34,10 @@ def _parseable(path: Path) -> str:
         ast.parse(text)
     except (cst.ParserSyntaxError, SyntaxError, ValueError):
         pytest.skip("not parseable")
+    if cst.parse_module(text).code != text:
+        # libcst drops a form feed in an indentation; the fixer refuses such files
+        # (fix/locate.py), so there is nothing to compare.
+        pytest.skip("libcst does not reproduce the text")
     return text
 
 

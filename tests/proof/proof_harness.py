@@ -22,11 +22,12 @@ from typing import Any
 
 from flake8_asyncio_run.checker import check_source
 from flake8_asyncio_run.config import Settings
+from flake8_asyncio_run.rules import FIXABLE
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "loopdriver.py"
 REPO_ROOT = HERE.parent.parent
-LOOP_CODES = ("ARO101", "ARO102", "ARO103", "ARO105")
+LOOP_CODES = FIXABLE
 
 
 @dataclass(frozen=True)

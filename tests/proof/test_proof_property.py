@@ -10,6 +10,7 @@ within seconds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -110,64 +111,88 @@ def _statement(
     if early_return and depth > 0:
         kinds.append("return")
     kind = draw(st.sampled_from(kinds))
+    compound = _COMPOUND.get(kind)
+    if compound is not None:
+        return compound(draw, scope, depth, indent, early_return)
+    return [indent + _simple_statement(draw, scope, kind)]
+
+
+def _simple_statement(draw: st.DrawFn, scope: Scope, kind: str) -> str:
     if kind == "assign":
         target = draw(st.sampled_from(NAMES))
         value = _expr(draw, scope)
         _bind(scope, target)
-        return [f"{indent}{target} = {value}"]
+        return f"{target} = {value}"
     if kind == "augassign":
         target = draw(st.sampled_from(sorted(scope.sure)))
-        return [f"{indent}{target} += {_expr(draw, scope)}"]
+        return f"{target} += {_expr(draw, scope)}"
     if kind == "tuple":
         first, second = draw(st.permutations(NAMES))[:2]
         values = f"{_expr(draw, scope)}, {_expr(draw, scope)}"
         _bind(scope, first, second)
-        return [f"{indent}{first}, {second} = {values}"]
+        return f"{first}, {second} = {values}"
     if kind == "pair":
         first, second = draw(st.permutations(NAMES))[:2]
         scope.runner_calls += 1
         value = f"asyncio.run(pair({_expr(draw, scope)}, {_expr(draw, scope)}))"
         _bind(scope, first, second)
-        return [f"{indent}{first}, {second} = {value}"]
+        return f"{first}, {second} = {value}"
     if kind == "helper":
-        return [f"{indent}helper({_expr(draw, scope)})"]
+        return f"helper({_expr(draw, scope)})"
     if kind == "print":
-        return [f"{indent}print('value', {_expr(draw, scope)})"]
+        return f"print('value', {_expr(draw, scope)})"
     if kind == "log":
-        return [f"{indent}log.append({_expr(draw, scope)})"]
+        return f"log.append({_expr(draw, scope)})"
     if kind == "run":
         scope.runner_calls += 1
-        return [f"{indent}asyncio.run(fetch({_expr(draw, scope)}))"]
-    if kind == "return":
-        return [f"{indent}return 'early', {_expr(draw, scope)}"]
-    if kind == "for":
-        # The body may not run: what it binds (and the loop variable) is only "maybe".
-        body_scope = scope.copy()
-        count = draw(st.sampled_from(["2", "a % 3", "b"]))
-        _bind(body_scope, "i")
-        lines = [f"{indent}for i in range({count}):"]
-        lines += _block(draw, body_scope, depth + 1, indent + "    ", early_return)
-        scope.runner_calls = body_scope.runner_calls
-        scope.maybe |= (body_scope.sure | body_scope.maybe) - scope.sure
-        return lines
-    if kind == "try":
-        # checked() raises ValueError for multiples of 7, so the handler runs sometimes.
-        body_scope, handler_scope = scope.copy(), scope.copy()
-        lines = [f"{indent}try:", f"{indent}    checked({_expr(draw, body_scope)})"]
-        lines += _block(draw, body_scope, depth + 1, indent + "    ", early_return)
-        lines.append(f"{indent}except ValueError as error:")
-        lines.append(f"{indent}    log.append(str(error))")
-        handler_scope.runner_calls = body_scope.runner_calls
-        lines += _block(draw, handler_scope, depth + 1, indent + "    ", early_return)
-        scope.runner_calls = handler_scope.runner_calls
-        both = handler_scope.sure & scope.sure
-        assigned = body_scope.sure | body_scope.maybe | handler_scope.sure | handler_scope.maybe
-        scope.maybe |= assigned - both - scope.sure
-        return lines
-    if kind == "with":
-        lines = [f"{indent}with tracked({_expr(draw, scope)}):"]
-        lines += _block(draw, scope, depth + 1, indent + "    ", early_return)
-        return lines
+        return f"asyncio.run(fetch({_expr(draw, scope)}))"
+    assert kind == "return", kind
+    return f"return 'early', {_expr(draw, scope)}"
+
+
+def _for_statement(
+    draw: st.DrawFn, scope: Scope, depth: int, indent: str, early_return: bool
+) -> list[str]:
+    # The body may not run: what it binds (and the loop variable) is only "maybe".
+    body_scope = scope.copy()
+    count = draw(st.sampled_from(["2", "a % 3", "b"]))
+    _bind(body_scope, "i")
+    lines = [f"{indent}for i in range({count}):"]
+    lines += _block(draw, body_scope, depth + 1, indent + "    ", early_return)
+    scope.runner_calls = body_scope.runner_calls
+    scope.maybe |= (body_scope.sure | body_scope.maybe) - scope.sure
+    return lines
+
+
+def _try_statement(
+    draw: st.DrawFn, scope: Scope, depth: int, indent: str, early_return: bool
+) -> list[str]:
+    # checked() raises ValueError for multiples of 7, so the handler runs sometimes.
+    body_scope, handler_scope = scope.copy(), scope.copy()
+    lines = [f"{indent}try:", f"{indent}    checked({_expr(draw, body_scope)})"]
+    lines += _block(draw, body_scope, depth + 1, indent + "    ", early_return)
+    lines.append(f"{indent}except ValueError as error:")
+    lines.append(f"{indent}    log.append(str(error))")
+    handler_scope.runner_calls = body_scope.runner_calls
+    lines += _block(draw, handler_scope, depth + 1, indent + "    ", early_return)
+    scope.runner_calls = handler_scope.runner_calls
+    both = handler_scope.sure & scope.sure
+    assigned = body_scope.sure | body_scope.maybe | handler_scope.sure | handler_scope.maybe
+    scope.maybe |= assigned - both - scope.sure
+    return lines
+
+
+def _with_statement(
+    draw: st.DrawFn, scope: Scope, depth: int, indent: str, early_return: bool
+) -> list[str]:
+    lines = [f"{indent}with tracked({_expr(draw, scope)}):"]
+    lines += _block(draw, scope, depth + 1, indent + "    ", early_return)
+    return lines
+
+
+def _if_statement(
+    draw: st.DrawFn, scope: Scope, depth: int, indent: str, early_return: bool
+) -> list[str]:
     left = draw(st.sampled_from(sorted(scope.sure)))
     test = draw(st.sampled_from([f"{left} > {draw(st.integers(-2, 8))}", f"{left} % 2 == 0"]))
     body_scope, else_scope = scope.copy(), scope.copy()
@@ -182,6 +207,14 @@ def _statement(
     scope.sure = both
     scope.maybe = (scope.maybe | assigned) - both
     return lines
+
+
+_COMPOUND: dict[str, Callable[[st.DrawFn, Scope, int, str, bool], list[str]]] = {
+    "for": _for_statement,
+    "try": _try_statement,
+    "with": _with_statement,
+    "if": _if_statement,
+}
 
 
 def _block(draw: st.DrawFn, scope: Scope, depth: int, indent: str, early_return: bool) -> list[str]:

@@ -9,6 +9,6 @@ async def migrate(step):
 
 print("migrating")
 asyncio.run(migrate("schema"))
-asyncio.run(migrate("data"))  # error: ARO101
+asyncio.run(migrate("data"))  # error: ARO101:1
 for step in ("a", "b"):
-    asyncio.run(migrate(step))  # error: ARO101, ARO102
+    asyncio.run(migrate(step))  # error: ARO101:5, ARO102:5

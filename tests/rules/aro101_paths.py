@@ -11,9 +11,9 @@ async def fetch(x=None):
 # The seed scenario: four loops in one RQ task.
 def analyze_photo_task(photo_key, user_id):
     photo = asyncio.run(fetch(photo_key))
-    result = asyncio.run(fetch(photo))  # error: ARO101
-    analysis_id = asyncio.run(fetch(result))  # error: ARO101
-    user = asyncio.run(fetch(user_id))  # error: ARO101
+    result = asyncio.run(fetch(photo))  # error: ARO101:14
+    analysis_id = asyncio.run(fetch(result))  # error: ARO101:19
+    user = asyncio.run(fetch(user_id))  # error: ARO101:12
     return analysis_id, user
 
 
@@ -25,11 +25,11 @@ def single():
 # Two flagged calls on one line: one report, at the first of them.
 def two_on_one_line():
     asyncio.run(fetch())
-    asyncio.run(fetch(1)); asyncio.run(fetch(2))  # error: ARO101
+    asyncio.run(fetch(1)); asyncio.run(fetch(2))  # error: ARO101:5
 
 
 def two_in_one_expression():
-    return asyncio.run(fetch(1)) + asyncio.run(fetch(2))  # error: ARO101
+    return asyncio.run(fetch(1)) + asyncio.run(fetch(2))  # error: ARO101:36
 
 
 # if/else arms are exclusive.
@@ -100,7 +100,7 @@ def boolean_operators(flag):
 
 
 def boolean_both_sides():
-    return asyncio.run(fetch(1)) or asyncio.run(fetch(2))  # error: ARO101
+    return asyncio.run(fetch(1)) or asyncio.run(fetch(2))  # error: ARO101:37
 
 
 # match arms are exclusive.

@@ -42,7 +42,7 @@ class Service:
 class Settings:
     # A class body is a synchronous scope, executed once at import.
     primary = asyncio.run(work("primary"))
-    replica = asyncio.run(work("replica"))  # error: ARO101
+    replica = asyncio.run(work("replica"))  # error: ARO101:15
 
 
 def outer():
@@ -72,7 +72,7 @@ def lambdas():
 
 
 def lambda_with_two():
-    return lambda: asyncio.run(work(1)) + asyncio.run(work(2))  # error: ARO101
+    return lambda: asyncio.run(work(1)) + asyncio.run(work(2))  # error: ARO101:43
 
 
 def decorated_scopes():
@@ -90,7 +90,7 @@ def decorated(x):
     return x
 
 
-@functools.lru_cache(maxsize=asyncio.run(work(2)))  # error: ARO101
+@functools.lru_cache(maxsize=asyncio.run(work(2)))  # error: ARO101:30
 def decorated_again(x):
     return x
 
@@ -98,7 +98,7 @@ def decorated_again(x):
 def defaults_run_in_the_enclosing_scope():
     asyncio.run(work(1))
 
-    def inner(x=asyncio.run(work(2))):  # error: ARO101
+    def inner(x=asyncio.run(work(2))):  # error: ARO101:17
         return x
 
     return inner

@@ -10,4 +10,4 @@ async def work(x=None):
 def task():
     run(work(1))
     run(work(2))  # error: ARO101
-    loop = get_event_loop()  # error: ARO104
+    loop = get_event_loop()  # error: ARO104:12

@@ -9,7 +9,7 @@ async def work(x=None):
 
 def for_loop(items):
     for item in items:
-        asyncio.run(work(item))  # error: ARO102
+        asyncio.run(work(item))  # error: ARO102:9
 
 
 def while_loop(queue):
@@ -18,7 +18,7 @@ def while_loop(queue):
 
 
 def while_test(queue):
-    while asyncio.run(work(queue)):  # error: ARO102
+    while asyncio.run(work(queue)):  # error: ARO102:11
         queue.pop()
 
 
@@ -35,20 +35,20 @@ def two_calls_in_a_body(items):
 
 
 def list_comprehension(items):
-    return [asyncio.run(work(item)) for item in items]  # error: ARO102
+    return [asyncio.run(work(item)) for item in items]  # error: ARO102:13
 
 
 def set_and_dict_comprehensions(items):
     keys = {asyncio.run(work(item)) for item in items}  # error: ARO102
-    return {key: asyncio.run(work(key)) for key in keys}  # error: ARO101, ARO102
+    return {key: asyncio.run(work(key)) for key in keys}  # error: ARO101:18, ARO102:18
 
 
 def generator_expression(items):
-    return sum(asyncio.run(work(item)) for item in items)  # error: ARO102
+    return sum(asyncio.run(work(item)) for item in items)  # error: ARO102:16
 
 
 def comprehension_condition(items):
-    return [item for item in items if asyncio.run(work(item))]  # error: ARO102
+    return [item for item in items if asyncio.run(work(item))]  # error: ARO102:39
 
 
 # The loop's iterable is evaluated once.

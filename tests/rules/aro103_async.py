@@ -15,7 +15,7 @@ async def work(x=None):
 
 
 async def handler():
-    asyncio.run(work(1))  # error: ARO103
+    asyncio.run(work(1))  # error: ARO103:5
 
 
 async def aliases():
@@ -41,12 +41,12 @@ async def many(items):
     asyncio.run(work(1))  # error: ARO103
     asyncio.run(work(2))  # error: ARO103
     for item in items:
-        asyncio.run(work(item))  # error: ARO103
+        asyncio.run(work(item))  # error: ARO103:9
 
 
 class View:
     async def get(self, request):
-        return asyncio.run(work(request))  # error: ARO103
+        return asyncio.run(work(request))  # error: ARO103:16
 
 
 async def nested_sync_function():

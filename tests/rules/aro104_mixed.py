@@ -12,13 +12,13 @@ async def work(x=None):
 
 def get_after_run():
     asyncio.run(work(1))
-    loop = asyncio.get_event_loop()  # error: ARO104
+    loop = asyncio.get_event_loop()  # error: ARO104:12
     return loop.run_until_complete(work(2))
 
 
 def new_before_run():
     loop = asyncio.new_event_loop()  # error: ARO104
-    asyncio.set_event_loop(loop)  # error: ARO104
+    asyncio.set_event_loop(loop)  # error: ARO104:5
     loop.run_until_complete(work(1))
     asyncio.run(work(2))
 
@@ -34,7 +34,7 @@ def exclusive_branches_still_mix(flag):
     if flag:
         asyncio.run(work(1))
     else:
-        asyncio.get_event_loop().run_until_complete(work(2))  # error: ARO104
+        asyncio.get_event_loop().run_until_complete(work(2))  # error: ARO104:9
 
 
 def run_sync(coro):

@@ -15,7 +15,7 @@ async def work(x=None):
 
 def celery_task(user_id):
     user = async_to_sync(work)(user_id)
-    async_to_sync(work)(user)  # error: ARO105
+    async_to_sync(work)(user)  # error: ARO105:5
 
 
 def alias_forms():
@@ -37,7 +37,7 @@ def asyncio_then_async_to_sync():
 def pure_path_then_mixed(flag):
     async_to_sync(work)(1)
     if flag:
-        async_to_sync(work)(2)  # error: ARO105
+        async_to_sync(work)(2)  # error: ARO105:9
     else:
         asyncio.run(work(3))  # error: ARO101
 
@@ -60,7 +60,7 @@ def wrapped_once_not_called():
 class Consumer:
     def receive(self, text):
         async_to_sync(self.channel_layer.group_send)("chat", {"text": text})
-        async_to_sync(self.channel_layer.group_send)("log", {"text": text})  # error: ARO105
+        async_to_sync(self.channel_layer.group_send)("log", {"text": text})  # error: ARO105:9
 
     def connect(self):
         async_to_sync(self.channel_layer.group_add)("chat", self.channel_name)

@@ -7,7 +7,7 @@ import databases
 import myproj.db as db
 from myproj.db import make_pool, make_config
 
-pool = make_pool()  # error: ARO201
+pool = make_pool()  # error: ARO201:1
 other_pool = db.make_pool(size=2)  # error: ARO201
 database = databases.Database("postgresql://localhost/test")  # error: ARO201
 config = make_config()

@@ -19,7 +19,7 @@ from redis.asyncio import ConnectionPool, StrictRedis
 from sqlalchemy.ext.asyncio import create_async_engine
 
 # Module-level assignments.
-client = httpx.AsyncClient()  # error: ARO201
+client = httpx.AsyncClient()  # error: ARO201:1
 session = aiohttp.ClientSession()  # error: ARO201
 other_session = ClientSession()  # error: ARO201
 connector = TCPConnector(limit=10)  # error: ARO201
@@ -41,7 +41,7 @@ condition = asyncio.Condition()  # error: ARO201
 
 # Annotated assignments.
 typed_client: httpx.AsyncClient = httpx.AsyncClient(timeout=10)  # error: ARO201
-optional_lock: Optional[asyncio.Lock] = asyncio.Lock()  # error: ARO201
+optional_lock: Optional[asyncio.Lock] = asyncio.Lock()  # error: ARO201:1
 
 # Tuple targets: one report, at the assignment.
 first_queue, second_queue = asyncio.Queue(), asyncio.Queue()  # error: ARO201
@@ -57,13 +57,13 @@ timeout = httpx.Timeout(10)
 async def get_pool():
     global _pool
     if _pool is None:
-        _pool = await asyncpg.create_pool("postgresql://localhost/test")  # error: ARO201
+        _pool = await asyncpg.create_pool("postgresql://localhost/test")  # error: ARO201:9
     return _pool
 
 
 async def get_pool_from_import():
     global _pool
-    _pool = await create_pool("postgresql://localhost/test")  # error: ARO201
+    _pool = await create_pool("postgresql://localhost/test")  # error: ARO201:5
     return _pool
 
 

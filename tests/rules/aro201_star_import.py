@@ -3,7 +3,7 @@
 from asyncio import *
 from redis.asyncio import *
 
-lock = Lock()  # error: ARO201
+lock = Lock()  # error: ARO201:1
 cache = from_url("redis://localhost")  # error: ARO201
 unrelated = Future
 
