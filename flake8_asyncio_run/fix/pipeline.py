@@ -12,10 +12,11 @@ import ast
 import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 
 from flake8_asyncio_run.checker import FileResult, check_parsed, check_source
 from flake8_asyncio_run.config import Settings
-from flake8_asyncio_run.findings import Finding, FixOutcome, FixPlan, TextEdit
+from flake8_asyncio_run.findings import Finding, FixOutcome, FixPlan, Span, TextEdit
 from flake8_asyncio_run.fix.planner import checked_style, plan_fixes
 from flake8_asyncio_run.lines import LineIndex
 from flake8_asyncio_run.targets import DEFAULT_TARGET, parse_target
@@ -94,13 +95,65 @@ def _fix_text(
             # Never write code that does not compile: report and keep the original.
             return _unchanged(path, text, initial, "internal error", internal_error=checked)
         applied.extend(chosen)
-        current = fixed
-        result = checked
+        previous, current, result = current, fixed, checked
+        carried = _carried_over(plans, chosen, unsafe, previous, current, result.findings)
+        if carried is not None:
+            plans = carried  # nothing more can apply: no second libcst parse
+            break
     remaining = tuple(result.findings)
     reasons, hints = _explain(remaining, plans, unsafe)
     return FixOutcome(
         path, text, current, tuple(applied), remaining, reasons, hints, initial=initial
     )
+
+
+def _carried_over(
+    plans: list[FixPlan],
+    chosen: list[FixPlan],
+    unsafe: bool,
+    before: str,
+    after: str,
+    remaining: Sequence[Finding],
+) -> list[FixPlan] | None:
+    """The plans left unapplied, with their findings moved to the fixed text, when no
+    further pass could apply anything: every one of them is inapplicable (none, or unsafe
+    without ``--unsafe-fixes``), so none was skipped for overlapping, and their regions
+    are untouched.  None when a finding cannot be moved (it lies in an applied edit) or
+    the fixed text's findings are not exactly the moved ones: then plan again."""
+    left = [plan for plan in plans if not any(plan is c for c in chosen)]
+    if any(plan.applies(unsafe) for plan in left):
+        return None
+    edits = {(e.span, e.replacement) for plan in chosen for e in plan.edits}
+    old, new = LineIndex(before), LineIndex(after)
+    shifts = sorted(
+        (old.offset(s.line, s.col), old.offset(s.end_line, s.end_col), len(r)) for s, r in edits
+    )
+
+    def move(span: Span) -> Span | None:
+        start, end = old.offset(span.line, span.col), old.offset(span.end_line, span.end_col)
+        shift = 0
+        for edit_start, edit_end, length in shifts:
+            if edit_end <= start:
+                shift += length - (edit_end - edit_start)
+            elif edit_start < end:
+                return None
+        line, col = new.line_col(start + shift)
+        end_line, end_col = new.line_col(end + shift)
+        return Span(line, col, end_line, end_col)
+
+    moved: list[FixPlan] = []
+    for plan in left:
+        findings = []
+        for finding in plan.findings:
+            span = move(finding.span)
+            if span is None:
+                return None
+            findings.append(replace(finding, span=span))
+        moved.append(replace(plan, findings=tuple(findings)))
+    keys = {(f.code, f.line, f.col) for plan in moved for f in plan.findings}
+    if any((f.code, f.line, f.col) not in keys for f in remaining):
+        return None
+    return moved
 
 
 def _unchanged(
