@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import re
 import sys
 from collections import Counter
@@ -49,7 +50,7 @@ class _Run:
     settings: Settings
     outcomes: list[FixOutcome] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    diffs: list[str] = field(default_factory=list)
+    diffs: list[bytes] = field(default_factory=list)
     results: list[FileResult] = field(default_factory=list)
 
     @property
@@ -60,7 +61,8 @@ class _Run:
     def __post_init__(self) -> None:
         self.target_for = TargetResolver(self.settings)
 
-    def fix(self, source: SourceText, path: str) -> FixOutcome:
+    def fix(self, data: bytes, source: SourceText, path: str) -> FixOutcome:
+        """Fix ``data`` (decoded as ``source``), read from ``path``."""
         outcome = fix_text(
             source.text,
             path,
@@ -79,7 +81,7 @@ class _Run:
                 "(please report this)"
             )
         elif outcome.changed and self.args.diff:
-            self.diffs.append(unified_diff(outcome.source, outcome.text, path))
+            self.diffs.append(unified_diff_bytes(data, splice(data, source, outcome.text), path))
         return outcome
 
 
@@ -103,7 +105,8 @@ def run_fix(args: argparse.Namespace) -> int:
             target_for=run.target_for,
         )
     elif run.diffs:
-        sys.stdout.write("".join(run.diffs))
+        sys.stdout.flush()
+        sys.stdout.buffer.write(b"".join(run.diffs))
         sys.stdout.flush()
     _report(run)
     if run.errors:
@@ -133,7 +136,7 @@ def _fix_stdin(run: _Run, stdin: StdinFile) -> None:
             sys.stdout.buffer.write(data)
         run.errors.append(f"{name}: {error.msg}")
         return
-    outcome = run.fix(source, name)
+    outcome = run.fix(data, source, name)
     if args.diff:
         return
     sys.stdout.buffer.write(splice(data, source, outcome.text) if outcome.changed else data)
@@ -154,7 +157,7 @@ def _fix_file(run: _Run, path: str) -> None:
         print(f"{path}: skipped, not fixed: {error.msg}", file=sys.stderr)
         run.errors.append(f"{path}: {error.msg}")
         return
-    outcome = run.fix(source, path)
+    outcome = run.fix(data, source, path)
     if not outcome.changed or run.args.diff:
         return
     try:
@@ -205,24 +208,33 @@ def fix_summary(outcomes: list[FixOutcome], diff: bool) -> str:
     return f"{head}, {left} left: {details}"
 
 
-# --- Unified diffs that ``patch`` and ``git apply`` accept, CRLF and missing final
-# newlines included.
+# --- Unified diffs that ``patch`` and ``git apply`` accept: of the file's bytes, so in
+# its own encoding (a latin-1 file's context lines are latin-1), from what it holds to
+# exactly what ``fix`` would write; split into lines as ``patch`` splits them, at LF
+# only.  CRLF lines keep their CR; a file with CR-only newlines has no LF and is one line
+# to ``patch``, so its hunk replaces that one line; a missing final newline is marked.
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-NO_NEWLINE = "\\ No newline at end of file\n"
+_BYTE_LINE = re.compile(rb"[^\n]*\n|[^\n]+")
+NO_NEWLINE = b"\\ No newline at end of file\n"
 
 
-def split_keeping_ends(text: str) -> list[str]:
-    return _LINE.findall(text)
+def unified_diff_bytes(before: bytes, after: bytes, path: str) -> bytes:
+    name = os.fsencode(path)
+    lines = difflib.diff_bytes(
+        difflib.unified_diff,
+        _BYTE_LINE.findall(before),
+        _BYTE_LINE.findall(after),
+        fromfile=name,
+        tofile=name,
+    )
+    out: list[bytes] = []
+    for line in lines:
+        out.append(line)
+        if not line.endswith(b"\n"):
+            out.append(b"\n" + NO_NEWLINE)
+    return b"".join(out)
 
 
 def unified_diff(before: str, after: str, path: str) -> str:
-    lines = difflib.unified_diff(
-        split_keeping_ends(before), split_keeping_ends(after), fromfile=path, tofile=path
-    )
-    out: list[str] = []
-    for line in lines:
-        out.append(line)
-        if not line.endswith(("\n", "\r")):
-            out.append("\n" + NO_NEWLINE)
-    return "".join(out)
+    """``unified_diff_bytes`` of UTF-8 text, as text (the fixture tests' golden diffs)."""
+    return unified_diff_bytes(before.encode(), after.encode(), path).decode()
