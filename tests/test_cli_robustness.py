@@ -111,3 +111,98 @@ def test_diff_of_standard_input_is_in_its_encoding(tmp_path: Path) -> None:
     )
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert (tmp_path / "latin1.py").read_bytes() == fixed.stdout
+
+
+# --- a standard output that cannot be written
+
+STDOUT_FULL = "flake8-asyncio-run: error: cannot write to standard output: No space left on device"
+STDOUT_CLOSED = "flake8-asyncio-run: error: cannot write to standard output: it is closed"
+
+
+def _run(args: list[str], stdin: bytes | None = None, *more: object) -> object:
+    return pytest.param(args, stdin, *more, id=" ".join(args[:1] + args[2:]))
+
+
+STDOUT_RUNS = [
+    _run(["check", "--isolated", "tasks.py"]),
+    _run(["check", "--isolated", "--output-format", "json", "tasks.py"]),
+    _run(["fix", "--isolated", "--diff", "tasks.py"]),
+    _run(["fix", "--isolated", "--diff", "--output-format", "sarif", "tasks.py"]),
+    _run(["fix", "--isolated", "-"], TWO_CALLS.encode()),
+    _run(["fix", "--isolated", "--diff", "-"], TWO_CALLS.encode()),
+]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+@pytest.mark.parametrize(("args", "stdin"), STDOUT_RUNS)
+def test_a_full_stdout_is_an_error_on_one_line(
+    tmp_path: Path, args: list[str], stdin: bytes | None
+) -> None:
+    (tmp_path / "tasks.py").write_text(TWO_CALLS, encoding="utf-8")
+    with open("/dev/full", "w") as full:
+        result = cli(*args, cwd=tmp_path, stdin=stdin, stdout=full)
+    assert result.returncode == 2
+    assert result.stderr.decode().splitlines() == [STDOUT_FULL]
+    assert (tmp_path / "tasks.py").read_text(encoding="utf-8") == TWO_CALLS
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="no POSIX shell")
+@pytest.mark.parametrize(("args", "stdin"), STDOUT_RUNS)
+def test_a_closed_stdout_is_an_error_on_one_line(
+    tmp_path: Path, args: list[str], stdin: bytes | None
+) -> None:
+    (tmp_path / "tasks.py").write_text(TWO_CALLS, encoding="utf-8")
+    result = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m flake8_asyncio_run "$@" >&-', sys.executable, *args],
+        cwd=tmp_path,
+        input=stdin,
+        capture_output=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert result.stderr.decode().splitlines() == [STDOUT_CLOSED]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_nothing_to_write_needs_no_stdout(tmp_path: Path) -> None:
+    (tmp_path / "clean.py").write_text("import asyncio\n\nasyncio.run(main())\n", "utf-8")
+    with open("/dev/full", "w") as full:
+        result = cli("check", "--isolated", "clean.py", cwd=tmp_path, stdout=full)
+    assert (result.returncode, result.stderr) == (0, b"")
+
+
+def _with_closed_pipe(args: list[str], cwd: Path, stdin: bytes | None = None) -> tuple[int, str]:
+    """Run with a stdout pipe whose reader is gone before anything is written."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flake8_asyncio_run", *args],
+        cwd=cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdout.close()
+    _, stderr = process.communicate(stdin or b"", timeout=300)
+    return process.returncode, stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "code"),
+    [
+        # The run's own code: clean JSON is 0 (it was 1, the findings code, before).
+        _run(["check", "--isolated", "--output-format", "json", "clean.py"], None, 0),
+        _run(["check", "--isolated", "tasks.py"], None, 1),
+        _run(["fix", "--isolated", "--diff", "tasks.py"], None, 1),
+        _run(["fix", "--isolated", "-"], TWO_CALLS.encode(), 0),
+    ],
+)
+def test_a_closed_pipe_ends_quietly_with_the_runs_own_exit_code(
+    tmp_path: Path, args: list[str], stdin: bytes | None, code: int
+) -> None:
+    (tmp_path / "tasks.py").write_text(TWO_CALLS, encoding="utf-8")
+    (tmp_path / "clean.py").write_text("import asyncio\n\nasyncio.run(main())\n", "utf-8")
+    returncode, stderr = _with_closed_pipe(args, tmp_path, stdin)
+    assert returncode == code, stderr
+    assert "Traceback" not in stderr and "Error" not in stderr
+    assert "cannot write" not in stderr

@@ -22,6 +22,52 @@ class UsageError(Exception):
     pass
 
 
+class OutputError(Exception):
+    """Standard output cannot be written (a full disk, a closed descriptor): exit 2."""
+
+
+def write_stdout(payload: str | bytes) -> None:
+    """Write the payload to standard output, bytes as they are (a diff or a fixed file
+    in its own encoding), and flush it, so that a failure is seen here.
+
+    A closed pipe (``| head``) is not an error: the reader has what it wanted, the rest
+    is dropped quietly and the run ends with its own exit code.  Any other failure
+    (``> /dev/full``, a closed stdout) raises OutputError.
+    """
+    if not payload:
+        return
+    stream = sys.stdout
+    if stream is None:  # started with descriptor 1 closed
+        raise OutputError("cannot write to standard output: it is closed")
+    try:
+        if isinstance(payload, bytes):
+            stream.flush()
+            stream.buffer.write(payload)
+        else:
+            stream.write(payload)
+        stream.flush()
+    except BrokenPipeError:
+        discard_stdout()
+    except OSError as error:
+        discard_stdout()
+        reason = error.strerror or str(error)
+        raise OutputError(f"cannot write to standard output: {reason}") from error
+
+
+def discard_stdout() -> None:
+    """Point descriptor 1 at the null device, so that what is still buffered goes there
+    when the interpreter flushes at exit, instead of failing again with a traceback."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):  # not a real file: nothing to flush
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fileno)
+    finally:
+        os.close(devnull)
+
+
 def _list(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import io
 import os
 import re
 import sys
@@ -28,6 +29,7 @@ from flake8_asyncio_run.cli.common import (
     collect_paths,
     settings_from_args,
     stdin_file,
+    write_stdout,
 )
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
@@ -95,19 +97,19 @@ def run_fix(args: argparse.Namespace) -> int:
     else:
         _fix_stdin(run, stdin)
     if args.diff and args.output_format != "text":
+        report = io.StringIO()
         write_report(
             args.output_format,
             run.results,
-            sys.stdout,
+            report,
             settings=settings,
             unsafe=args.unsafe_fixes,
             style=run.style,
             target_for=run.target_for,
         )
-    elif run.diffs:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(b"".join(run.diffs))
-        sys.stdout.flush()
+        write_stdout(report.getvalue())
+    else:
+        write_stdout(b"".join(run.diffs))
     _report(run)
     if run.errors:
         return EXIT_ERROR
@@ -126,21 +128,20 @@ def _fix_stdin(run: _Run, stdin: StdinFile) -> None:
     data = stdin.read()
     if stdin.excluded:
         if not args.diff:
-            sys.stdout.buffer.write(data)
+            write_stdout(data)
         return
     try:
         source = decode_source(data)
     except SyntaxError as error:
         print(f"{name}: skipped, not fixed: {error.msg}", file=sys.stderr)
         if not args.diff:
-            sys.stdout.buffer.write(data)
+            write_stdout(data)
         run.errors.append(f"{name}: {error.msg}")
         return
     outcome = run.fix(data, source, name)
     if args.diff:
         return
-    sys.stdout.buffer.write(splice(data, source, outcome.text) if outcome.changed else data)
-    sys.stdout.flush()
+    write_stdout(splice(data, source, outcome.text) if outcome.changed else data)
 
 
 def _fix_file(run: _Run, path: str) -> None:
