@@ -206,3 +206,70 @@ def test_a_closed_pipe_ends_quietly_with_the_runs_own_exit_code(
     assert returncode == code, stderr
     assert "Traceback" not in stderr and "Error" not in stderr
     assert "cannot write" not in stderr
+
+
+# --- the same file named twice
+
+
+def _findings(result: subprocess.CompletedProcess[bytes]) -> list[str]:
+    return [line.split(":")[0] for line in result.stdout.decode().splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("args", "reported"),
+    [
+        (["a.py", "a.py"], ["a.py"]),
+        (["a.py", "./a.py"], ["a.py"]),
+        (["./a.py", "a.py", "sub/../a.py"], ["./a.py"]),
+        ([".", "a.py"], ["./a.py", "./b.py"]),
+        (["b.py", ".", "a.py"], ["b.py", "./a.py"]),
+        (["link.py", "a.py"], ["link.py"]),
+        (["a.py", "hard.py", "b.py"], ["a.py", "b.py"]),
+        ([".", "."], ["./a.py", "./b.py"]),
+    ],
+)
+def test_a_file_named_twice_is_checked_once(
+    tmp_path: Path, args: list[str], reported: list[str]
+) -> None:
+    work = tmp_path / "work"
+    (work / "sub").mkdir(parents=True)
+    (work / "a.py").write_text(TWO_CALLS, encoding="utf-8")
+    (work / "b.py").write_text(TWO_CALLS, encoding="utf-8")
+    (work / "hard.py").hardlink_to(work / "a.py")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "link.py").symlink_to(work / "a.py")
+    (work / "link.py").symlink_to(tmp_path / "elsewhere" / "link.py")  # a chain of links
+    if args[0] in (".", "b.py"):  # the walk would find the links and the hard link too
+        for name in ("hard.py", "link.py"):
+            (work / name).unlink()
+    result = cli("check", "--isolated", *args, cwd=work)
+    assert result.returncode == 1, result.stderr
+    assert _findings(result) == reported
+    count = len(reported)
+    files = "file" if count == 1 else "files"
+    finding = "finding" if count == 1 else "findings"
+    assert result.stderr.decode().strip() == f"Found {count} {finding} in {count} {files}."
+
+
+def test_a_file_named_twice_is_fixed_and_diffed_once(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(TWO_CALLS, encoding="utf-8")
+    (tmp_path / "link.py").symlink_to(tmp_path / "a.py")
+    names = ["a.py", "./a.py", "link.py", "."]
+    diff = cli("fix", "--isolated", "--diff", *names, cwd=tmp_path)
+    assert diff.returncode == 1, diff.stderr
+    assert diff.stdout.count(b"\n--- ") + diff.stdout.startswith(b"--- ") == 1
+    assert diff.stdout.startswith(b"--- a.py\n+++ a.py\n")
+    assert diff.stderr.decode().strip() == "1 fixable"
+    if shutil.which("patch") is not None:
+        copy = tmp_path / "copy"
+        copy.mkdir()
+        (copy / "a.py").write_text(TWO_CALLS, encoding="utf-8")
+        applied = subprocess.run(
+            ["patch", "-p0", "--batch"], cwd=copy, input=diff.stdout, capture_output=True
+        )
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+    fixed = cli("fix", "--isolated", *names, cwd=tmp_path)
+    assert (fixed.returncode, fixed.stderr.decode().strip()) == (0, "1 fixed")
+    if shutil.which("patch") is not None:
+        assert (copy / "a.py").read_bytes() == (tmp_path / "a.py").read_bytes()
+    assert (tmp_path / "link.py").is_symlink()

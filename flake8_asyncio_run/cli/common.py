@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,7 +100,29 @@ def collect_paths(args: argparse.Namespace, settings: Settings) -> list[str]:
     missing = [p for p in args.paths if p != "-" and not os.path.lexists(p)]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
-    return list(iter_python_files(args.paths, settings.excludes, args.force_exclude))
+    return unique_files(iter_python_files(args.paths, settings.excludes, args.force_exclude))
+
+
+def unique_files(paths: Iterable[str]) -> list[str]:
+    """Each file once, in the order and the spelling of its first occurrence: ``a.py``
+    and ``./a.py``, a file named and found in a directory walk, or reached through a
+    symlink or another hard link, is one file (checked, fixed and diffed once)."""
+    seen: set[object] = set()
+    unique: list[str] = []
+    for path in paths:
+        identity = _identity(path)
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(path)
+    return unique
+
+
+def _identity(path: str) -> object:
+    try:
+        status = os.stat(path)
+    except OSError:  # a broken link or a loop: reading it says what it is, once per name
+        return os.path.normcase(os.path.abspath(path))
+    return (status.st_dev, status.st_ino)
 
 
 @dataclass(frozen=True)
