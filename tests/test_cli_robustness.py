@@ -4,13 +4,20 @@ output that cannot be written, a file named twice, and files that nest too deepl
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
+
+from flake8_asyncio_run.cli import deep, main
+from flake8_asyncio_run.cli import fix as cli_fix
+from flake8_asyncio_run.fix import fix_text as real_fix_text
 
 TWO_CALLS = (
     "import asyncio\n"
@@ -273,3 +280,194 @@ def test_a_file_named_twice_is_fixed_and_diffed_once(tmp_path: Path) -> None:
     if shutil.which("patch") is not None:
         assert (copy / "a.py").read_bytes() == (tmp_path / "a.py").read_bytes()
     assert (tmp_path / "link.py").is_symlink()
+
+
+# --- files that nest deeply
+
+
+def _deep_program(terms: int) -> str:
+    """A function with two runner calls and a ``terms``-term sum between them (which
+    CPython compiles and runs), and the coroutines, so that it runs before and after."""
+    total = " + ".join(["1"] * terms)
+    return (
+        "import asyncio\n"
+        "\n"
+        "\n"
+        "async def fetch(key):\n"
+        "    return key * 2\n"
+        "\n"
+        "\n"
+        "async def parse(raw, extra):\n"
+        "    return raw + extra\n"
+        "\n"
+        "\n"
+        "def task(key):\n"
+        "    raw = asyncio.run(fetch(key))\n"
+        f"    extra = {total}\n"
+        "    data = asyncio.run(parse(raw, extra))\n"
+        "    return data\n"
+        "\n"
+        "\n"
+        "print(task(10))\n"
+    )
+
+
+def _runs(path: Path) -> str:
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+# 400 terms run libcst's walks out of frames; from about 700 the RecursionError comes
+# back as the KeyError that libcst's position recording raises while it unwinds.
+@pytest.mark.parametrize("terms", [400, 1000])
+def test_a_deep_expression_is_fixed_and_the_other_files_too(tmp_path: Path, terms: int) -> None:
+    deep = _deep_program(terms)
+    (tmp_path / "deep.py").write_text(deep, encoding="utf-8")
+    (tmp_path / "tasks.py").write_text(TWO_CALLS, encoding="utf-8")
+    printed = f"{20 + terms}\n"
+    assert _runs(tmp_path / "deep.py") == printed
+    result = cli("fix", "--isolated", "deep.py", "tasks.py", cwd=tmp_path)
+    stderr = result.stderr.decode()
+    assert "Traceback" not in stderr and "RecursionError" not in stderr
+    assert (result.returncode, stderr.strip()) == (0, "2 fixed")
+    fixed = (tmp_path / "deep.py").read_text(encoding="utf-8")
+    assert fixed != deep and fixed.count("asyncio.run(") == 1
+    assert (tmp_path / "tasks.py").read_text(encoding="utf-8") != TWO_CALLS
+    assert _runs(tmp_path / "deep.py") == printed
+    after = cli("check", "--isolated", "deep.py", "tasks.py", cwd=tmp_path)
+    assert (after.returncode, after.stdout) == (0, b"")
+
+
+def test_a_deep_expression_is_diffed_and_fixed_from_standard_input(tmp_path: Path) -> None:
+    deep = _deep_program(400)
+    (tmp_path / "deep.py").write_text(deep, encoding="utf-8")
+    (tmp_path / "tasks.py").write_text(TWO_CALLS, encoding="utf-8")
+    diff = cli("fix", "--isolated", "--diff", "deep.py", "tasks.py", cwd=tmp_path)
+    assert (diff.returncode, diff.stderr.decode().strip()) == (1, "2 fixable")
+    assert diff.stdout.count(b"+++ ") == 2
+    piped = cli("fix", "--isolated", "-", cwd=tmp_path, stdin=deep.encode())
+    assert (piped.returncode, piped.stderr.decode().strip()) == (0, "1 fixed")
+    report = cli("fix", "--isolated", "--diff", "--output-format", "json", "deep.py", cwd=tmp_path)
+    # The report's plans get the room too: no "internal error in the fixer".
+    assert (report.returncode, report.stderr) == (1, b"1 fixable\n")
+    (finding,) = json.loads(report.stdout)["findings"]
+    assert finding["fix"]["applicability"] == "safe"
+    fixed = cli("fix", "--isolated", "deep.py", cwd=tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert (tmp_path / "deep.py").read_bytes() == piped.stdout
+    if shutil.which("patch") is not None:
+        copy = tmp_path / "copy"
+        copy.mkdir()
+        (copy / "deep.py").write_text(deep, encoding="utf-8")
+        (copy / "tasks.py").write_text(TWO_CALLS, encoding="utf-8")
+        applied = subprocess.run(
+            ["patch", "-p0", "--batch"], cwd=copy, input=diff.stdout, capture_output=True
+        )
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert (copy / "deep.py").read_bytes() == piped.stdout
+
+
+def test_deeper_than_python_parses_is_skipped_and_the_run_goes_on(tmp_path: Path) -> None:
+    # 100,000 terms are beyond what Python's own parser builds: a syntax error, as in
+    # check, and the other file is fixed.
+    (tmp_path / "huge.py").write_text(_deep_program(100_000), encoding="utf-8")
+    (tmp_path / "tasks.py").write_text(TWO_CALLS, encoding="utf-8")
+    result = cli("fix", "--isolated", "huge.py", "tasks.py", cwd=tmp_path)
+    stderr = result.stderr.decode()
+    assert "Traceback" not in stderr
+    assert result.returncode == 1  # the E999 finding is left
+    assert "huge.py: skipped, not fixed: SyntaxError: maximum recursion depth" in stderr
+    assert (tmp_path / "tasks.py").read_text(encoding="utf-8") != TWO_CALLS
+
+
+def _too_deep_for(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixer runs out of recursion room on ``name`` whatever the limit."""
+
+    def fix_text(text: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        if path == name:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_fix_text(text, path, *args, **kwargs)
+
+    monkeypatch.setattr(cli_fix, "fix_text", fix_text)
+
+
+def test_a_file_too_deep_for_the_fixer_is_skipped_and_the_run_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    deep = _deep_program(400)
+    Path("deep.py").write_text(deep, encoding="utf-8")
+    Path("tasks.py").write_text(TWO_CALLS, encoding="utf-8")
+    _too_deep_for("deep.py", monkeypatch)
+    limit = sys.getrecursionlimit()
+
+    assert main(["fix", "--isolated", "deep.py", "tasks.py"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "flake8-asyncio-run: error: deep.py: skipped, not fixed: the file nests too deeply "
+        "for the fixer",
+        "1 fixed",
+    ]
+    assert Path("deep.py").read_text(encoding="utf-8") == deep
+    assert Path("tasks.py").read_text(encoding="utf-8") != TWO_CALLS
+    assert (sys.getrecursionlimit(), threading.stack_size()) == (limit, 0)
+
+    Path("tasks.py").write_text(TWO_CALLS, encoding="utf-8")
+    assert main(["fix", "--isolated", "--diff", "deep.py", "tasks.py"]) == 2
+    out, err = capsys.readouterr()
+    assert out.startswith("--- tasks.py\n") and "deep.py" not in out
+    assert "deep.py: skipped, not fixed: the file nests too deeply for the fixer" in err
+
+
+def test_standard_input_too_deep_for_the_fixer_passes_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfdbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    deep = _deep_program(400).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(deep)))
+    _too_deep_for("deep.py", monkeypatch)
+    assert main(["fix", "--isolated", "--stdin-filename", "deep.py", "-"]) == 2
+    out, err = capfdbinary.readouterr()
+    assert out == deep
+    assert err.decode().splitlines() == [
+        "flake8-asyncio-run: error: deep.py: skipped, not fixed: the file nests too deeply "
+        "for the fixer"
+    ]
+
+
+def test_room_is_made_on_a_thread_and_taken_back() -> None:
+    limit, stack = sys.getrecursionlimit(), threading.stack_size()
+    seen: list[tuple[int, str]] = []
+
+    def record() -> int:
+        seen.append((sys.getrecursionlimit(), threading.current_thread().name))
+        return 7
+
+    assert deep.in_room(record, limit + 5000) == 7
+    assert seen == [(limit + 5000, "flake8-asyncio-run-deep")]
+    assert (sys.getrecursionlimit(), threading.stack_size()) == (limit, stack)
+
+    def recurse(depth: int = 0) -> int:
+        return recurse(depth + 1)
+
+    with pytest.raises(deep.TooDeep):
+        deep.in_room(recurse, limit + 100)
+    assert (sys.getrecursionlimit(), threading.stack_size()) == (limit, stack)
+
+    def fail() -> None:
+        raise KeyError("not a recursion")
+
+    with pytest.raises(KeyError):
+        deep.in_room(fail, limit)
+
+    def fail_while_unwinding() -> None:
+        try:
+            recurse()
+        finally:
+            raise KeyError("the state the recursion left")
+
+    with pytest.raises(deep.TooDeep):
+        deep.in_room(fail_while_unwinding, limit)
+    assert deep.out_of_room(RecursionError()) and not deep.out_of_room(KeyError())
+    assert deep.frames_for("x = " + " + ".join(["1"] * 400)) > 400 * deep.FRAMES_PER_LEVEL

@@ -3,7 +3,8 @@
 Stdout carries only the payload (the diff, or the fixed source for ``-``); findings left
 and the summary go to stderr.  Exit codes follow ruff: 0 when no finding remains, 1 when
 some remain (or, with ``--exit-non-zero-on-fix``, when a file changed; with ``--diff``,
-exactly when there is a diff), 2 on usage, I/O or internal errors.
+exactly when there is a diff), 2 on usage, I/O or internal errors and for files skipped
+because they nest too deeply for the fixer even with more room (``cli.deep``).
 
 The fixer itself (``flake8_asyncio_run.fix``) is a library and prints nothing; this
 module loads it, and libcst with it, so ``cli/__init__`` imports it only for ``fix``.
@@ -31,6 +32,7 @@ from flake8_asyncio_run.cli.common import (
     stdin_file,
     write_stdout,
 )
+from flake8_asyncio_run.cli.deep import TooDeep, frames_for, in_room, out_of_room
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
 from flake8_asyncio_run.output import write_report
@@ -54,6 +56,8 @@ class _Run:
     errors: list[str] = field(default_factory=list)
     diffs: list[bytes] = field(default_factory=list)
     results: list[FileResult] = field(default_factory=list)
+    #: The raised recursion limit a deeply nested file needed, for the report's plans.
+    deep_limit: int | None = None
 
     @property
     def style(self) -> StyleOption:
@@ -63,16 +67,14 @@ class _Run:
     def __post_init__(self) -> None:
         self.target_for = TargetResolver(self.settings)
 
-    def fix(self, data: bytes, source: SourceText, path: str) -> FixOutcome:
-        """Fix ``data`` (decoded as ``source``), read from ``path``."""
-        outcome = fix_text(
-            source.text,
-            path,
-            self.settings,
-            self.style,
-            self.args.unsafe_fixes,
-            self.target_for(path),
-        )
+    def fix(self, data: bytes, source: SourceText, path: str) -> FixOutcome | None:
+        """Fix ``data`` (decoded as ``source``), read from ``path``; None when the file
+        nests too deeply for the fixer (the error is recorded)."""
+        try:
+            outcome = self._fix_text(source.text, path)
+        except TooDeep:
+            self.errors.append(f"{path}: {TOO_DEEP}")
+            return None
         self.outcomes.append(outcome)
         self.results.append(FileResult(path, list(outcome.initial), source=source))
         if outcome.syntax_error:
@@ -86,6 +88,53 @@ class _Run:
             self.diffs.append(unified_diff_bytes(data, splice(data, source, outcome.text), path))
         return outcome
 
+    def _fix_text(self, text: str, path: str) -> FixOutcome:
+        """``fix_text``, once more with room for a file that nests deeply (a long
+        operator chain between the calls runs libcst's walks out of frames)."""
+        target = self.target_for(path)
+
+        def fix() -> FixOutcome:
+            return fix_text(text, path, self.settings, self.style, self.args.unsafe_fixes, target)
+
+        try:
+            return fix()
+        except Exception as error:
+            if not out_of_room(error):
+                raise
+        limit = frames_for(text)
+        self.deep_limit = max(limit, self.deep_limit or 0)
+        return in_room(fix, limit)
+
+    def render_report(self) -> str:
+        """The machine format of ``fix --diff --output-format``, its plans made with the
+        room a deep file needed."""
+        report = io.StringIO()
+
+        def write() -> None:
+            write_report(
+                self.args.output_format,
+                self.results,
+                report,
+                settings=self.settings,
+                unsafe=self.args.unsafe_fixes,
+                style=self.style,
+                target_for=self.target_for,
+            )
+
+        if self.deep_limit is None:
+            write()
+        else:
+            try:
+                in_room(write, self.deep_limit)
+            except TooDeep:  # the report says which fix could not be planned
+                report = io.StringIO()
+                write()
+        return report.getvalue()
+
+
+#: Why a file that nests too deeply even with more recursion room is not fixed.
+TOO_DEEP = "skipped, not fixed: the file nests too deeply for the fixer"
+
 
 def run_fix(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
@@ -97,17 +146,7 @@ def run_fix(args: argparse.Namespace) -> int:
     else:
         _fix_stdin(run, stdin)
     if args.diff and args.output_format != "text":
-        report = io.StringIO()
-        write_report(
-            args.output_format,
-            run.results,
-            report,
-            settings=settings,
-            unsafe=args.unsafe_fixes,
-            style=run.style,
-            target_for=run.target_for,
-        )
-        write_stdout(report.getvalue())
+        write_stdout(run.render_report())
     else:
         write_stdout(b"".join(run.diffs))
     _report(run)
@@ -141,6 +180,9 @@ def _fix_stdin(run: _Run, stdin: StdinFile) -> None:
     outcome = run.fix(data, source, name)
     if args.diff:
         return
+    if outcome is None:  # skipped: pass the input on, as for a syntax error
+        write_stdout(data)
+        return
     write_stdout(splice(data, source, outcome.text) if outcome.changed else data)
 
 
@@ -159,7 +201,7 @@ def _fix_file(run: _Run, path: str) -> None:
         run.errors.append(f"{path}: {error.msg}")
         return
     outcome = run.fix(data, source, path)
-    if not outcome.changed or run.args.diff:
+    if outcome is None or not outcome.changed or run.args.diff:
         return
     try:
         write_fixed(path, splice(data, source, outcome.text), snapshot)
