@@ -172,7 +172,12 @@ def test_untouched_lines_keep_their_bytes_in_lossy_codecs(
     body = body.replace(b"\x00", char)
     path = tmp_path / "t.py"
     path.write_bytes(head + comment + body)
-    diff = cli(tmp_path, "fix", "--isolated", "--diff", "t.py")
+    diff = subprocess.run(
+        [sys.executable, "-m", "flake8_asyncio_run", "fix", "--isolated", "--diff", "t.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+    )
     assert diff.returncode == 1, diff.stderr
     result = cli(tmp_path, "fix", "--isolated", "t.py")
     assert result.returncode == 0, result.stderr

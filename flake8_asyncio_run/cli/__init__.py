@@ -2,7 +2,8 @@
 
 Stdout carries only the payload (findings, a diff, fixed source, a machine format);
 summaries and errors go to stderr.  Exit codes: 0 clean, 1 findings, 2 usage or I/O
-errors.
+errors, a standard output that cannot be written included; a closed pipe (``| head``)
+is not an error, the run keeps its own code.
 
 This module holds the parser and the dispatch; ``common`` what the commands share
 (exit codes, settings, paths), ``check`` and ``fix`` one command each.
@@ -11,7 +12,6 @@ This module holds the parser and the dispatch; ``common`` what the commands shar
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
@@ -21,7 +21,9 @@ from flake8_asyncio_run.cli.common import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
+    OutputError,
     UsageError,
+    discard_stdout,
 )
 from flake8_asyncio_run.config import ConfigError
 from flake8_asyncio_run.output import FORMATS
@@ -131,13 +133,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from flake8_asyncio_run.lsp import serve
 
         return serve()
-    except (UsageError, ConfigError) as error:
+    except (UsageError, ConfigError, OutputError) as error:
         print(f"flake8-asyncio-run: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (``| head``): stop quietly, as Unix tools do, and keep
-        # the interpreter from complaining when it flushes stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # ``check`` and ``fix`` write through ``write_stdout``, which drops the rest of
+        # the output quietly when the reader went away (``| head``) and lets the run
+        # end with its own exit code.  Anything else writing to a closed pipe (the
+        # language server's client gone) stops here, quietly too, and the interpreter
+        # must not complain when it flushes stdout at exit.
+        discard_stdout()
         return EXIT_FINDINGS

@@ -4,6 +4,7 @@ the count on stderr."""
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +16,7 @@ from flake8_asyncio_run.cli.common import (
     collect_paths,
     settings_from_args,
     stdin_file,
+    write_stdout,
 )
 from flake8_asyncio_run.output import write_report
 
@@ -28,7 +30,9 @@ def run_check(args: argparse.Namespace) -> int:
         results = []
     else:
         results = [check_bytes(stdin.read(), stdin.name, settings)]
-    write_report(args.output_format, results, sys.stdout, settings=settings)
+    report = io.StringIO()
+    write_report(args.output_format, results, report, settings=settings)
+    write_stdout(report.getvalue())
     return print_summary(results, exit_zero=args.exit_zero)
 
 

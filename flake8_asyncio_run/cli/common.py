@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,52 @@ EXIT_INTERRUPTED = 130
 
 class UsageError(Exception):
     pass
+
+
+class OutputError(Exception):
+    """Standard output cannot be written (a full disk, a closed descriptor): exit 2."""
+
+
+def write_stdout(payload: str | bytes) -> None:
+    """Write the payload to standard output, bytes as they are (a diff or a fixed file
+    in its own encoding), and flush it, so that a failure is seen here.
+
+    A closed pipe (``| head``) is not an error: the reader has what it wanted, the rest
+    is dropped quietly and the run ends with its own exit code.  Any other failure
+    (``> /dev/full``, a closed stdout) raises OutputError.
+    """
+    if not payload:
+        return
+    stream = sys.stdout
+    if stream is None:  # started with descriptor 1 closed
+        raise OutputError("cannot write to standard output: it is closed")
+    try:
+        if isinstance(payload, bytes):
+            stream.flush()
+            stream.buffer.write(payload)
+        else:
+            stream.write(payload)
+        stream.flush()
+    except BrokenPipeError:
+        discard_stdout()
+    except OSError as error:
+        discard_stdout()
+        reason = error.strerror or str(error)
+        raise OutputError(f"cannot write to standard output: {reason}") from error
+
+
+def discard_stdout() -> None:
+    """Point descriptor 1 at the null device, so that what is still buffered goes there
+    when the interpreter flushes at exit, instead of failing again with a traceback."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):  # not a real file: nothing to flush
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fileno)
+    finally:
+        os.close(devnull)
 
 
 def _list(value: str | None) -> tuple[str, ...] | None:
@@ -53,7 +100,29 @@ def collect_paths(args: argparse.Namespace, settings: Settings) -> list[str]:
     missing = [p for p in args.paths if p != "-" and not os.path.lexists(p)]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
-    return list(iter_python_files(args.paths, settings.excludes, args.force_exclude))
+    return unique_files(iter_python_files(args.paths, settings.excludes, args.force_exclude))
+
+
+def unique_files(paths: Iterable[str]) -> list[str]:
+    """Each file once, in the order and the spelling of its first occurrence: ``a.py``
+    and ``./a.py``, a file named and found in a directory walk, or reached through a
+    symlink or another hard link, is one file (checked, fixed and diffed once)."""
+    seen: set[object] = set()
+    unique: list[str] = []
+    for path in paths:
+        identity = _identity(path)
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(path)
+    return unique
+
+
+def _identity(path: str) -> object:
+    try:
+        status = os.stat(path)
+    except OSError:  # a broken link or a loop: reading it says what it is, once per name
+        return os.path.normcase(os.path.abspath(path))
+    return (status.st_dev, status.st_ino)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Stdout carries only the payload (the diff, or the fixed source for ``-``); findings left
 and the summary go to stderr.  Exit codes follow ruff: 0 when no finding remains, 1 when
 some remain (or, with ``--exit-non-zero-on-fix``, when a file changed; with ``--diff``,
-exactly when there is a diff), 2 on usage, I/O or internal errors.
+exactly when there is a diff), 2 on usage, I/O or internal errors and for files skipped
+because they nest too deeply for the fixer even with more room (``cli.deep``).
 
 The fixer itself (``flake8_asyncio_run.fix``) is a library and prints nothing; this
 module loads it, and libcst with it, so ``cli/__init__`` imports it only for ``fix``.
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import io
+import os
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -26,10 +30,11 @@ from flake8_asyncio_run.cli.common import (
     collect_paths,
     settings_from_args,
     stdin_file,
+    write_stdout,
 )
+from flake8_asyncio_run.cli.deep import TooDeep, frames_for, in_room, out_of_room
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
-from flake8_asyncio_run.lines import split_keeping_ends
 from flake8_asyncio_run.output import write_report
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
 from flake8_asyncio_run.sourcefile import (
@@ -49,8 +54,10 @@ class _Run:
     settings: Settings
     outcomes: list[FixOutcome] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    diffs: list[str] = field(default_factory=list)
+    diffs: list[bytes] = field(default_factory=list)
     results: list[FileResult] = field(default_factory=list)
+    #: The raised recursion limit a deeply nested file needed, for the report's plans.
+    deep_limit: int | None = None
 
     @property
     def style(self) -> StyleOption:
@@ -60,15 +67,14 @@ class _Run:
     def __post_init__(self) -> None:
         self.target_for = TargetResolver(self.settings)
 
-    def fix(self, source: SourceText, path: str) -> FixOutcome:
-        outcome = fix_text(
-            source.text,
-            path,
-            self.settings,
-            self.style,
-            self.args.unsafe_fixes,
-            self.target_for(path),
-        )
+    def fix(self, data: bytes, source: SourceText, path: str) -> FixOutcome | None:
+        """Fix ``data`` (decoded as ``source``), read from ``path``; None when the file
+        nests too deeply for the fixer (the error is recorded)."""
+        try:
+            outcome = self._fix_text(source.text, path)
+        except TooDeep:
+            self.errors.append(f"{path}: {TOO_DEEP}")
+            return None
         self.outcomes.append(outcome)
         self.results.append(FileResult(path, list(outcome.initial), source=source))
         if outcome.syntax_error:
@@ -79,8 +85,55 @@ class _Run:
                 "(please report this)"
             )
         elif outcome.changed and self.args.diff:
-            self.diffs.append(unified_diff(outcome.source, outcome.text, path))
+            self.diffs.append(unified_diff_bytes(data, splice(data, source, outcome.text), path))
         return outcome
+
+    def _fix_text(self, text: str, path: str) -> FixOutcome:
+        """``fix_text``, once more with room for a file that nests deeply (a long
+        operator chain between the calls runs libcst's walks out of frames)."""
+        target = self.target_for(path)
+
+        def fix() -> FixOutcome:
+            return fix_text(text, path, self.settings, self.style, self.args.unsafe_fixes, target)
+
+        try:
+            return fix()
+        except Exception as error:
+            if not out_of_room(error):
+                raise
+        limit = frames_for(text)
+        self.deep_limit = max(limit, self.deep_limit or 0)
+        return in_room(fix, limit)
+
+    def render_report(self) -> str:
+        """The machine format of ``fix --diff --output-format``, its plans made with the
+        room a deep file needed."""
+        report = io.StringIO()
+
+        def write() -> None:
+            write_report(
+                self.args.output_format,
+                self.results,
+                report,
+                settings=self.settings,
+                unsafe=self.args.unsafe_fixes,
+                style=self.style,
+                target_for=self.target_for,
+            )
+
+        if self.deep_limit is None:
+            write()
+        else:
+            try:
+                in_room(write, self.deep_limit)
+            except TooDeep:  # the report says which fix could not be planned
+                report = io.StringIO()
+                write()
+        return report.getvalue()
+
+
+#: Why a file that nests too deeply even with more recursion room is not fixed.
+TOO_DEEP = "skipped, not fixed: the file nests too deeply for the fixer"
 
 
 def run_fix(args: argparse.Namespace) -> int:
@@ -93,18 +146,9 @@ def run_fix(args: argparse.Namespace) -> int:
     else:
         _fix_stdin(run, stdin)
     if args.diff and args.output_format != "text":
-        write_report(
-            args.output_format,
-            run.results,
-            sys.stdout,
-            settings=settings,
-            unsafe=args.unsafe_fixes,
-            style=run.style,
-            target_for=run.target_for,
-        )
-    elif run.diffs:
-        sys.stdout.write("".join(run.diffs))
-        sys.stdout.flush()
+        write_stdout(run.render_report())
+    else:
+        write_stdout(b"".join(run.diffs))
     _report(run)
     if run.errors:
         return EXIT_ERROR
@@ -123,21 +167,23 @@ def _fix_stdin(run: _Run, stdin: StdinFile) -> None:
     data = stdin.read()
     if stdin.excluded:
         if not args.diff:
-            sys.stdout.buffer.write(data)
+            write_stdout(data)
         return
     try:
         source = decode_source(data)
     except SyntaxError as error:
         print(f"{name}: skipped, not fixed: {error.msg}", file=sys.stderr)
         if not args.diff:
-            sys.stdout.buffer.write(data)
+            write_stdout(data)
         run.errors.append(f"{name}: {error.msg}")
         return
-    outcome = run.fix(source, name)
+    outcome = run.fix(data, source, name)
     if args.diff:
         return
-    sys.stdout.buffer.write(splice(data, source, outcome.text) if outcome.changed else data)
-    sys.stdout.flush()
+    if outcome is None:  # skipped: pass the input on, as for a syntax error
+        write_stdout(data)
+        return
+    write_stdout(splice(data, source, outcome.text) if outcome.changed else data)
 
 
 def _fix_file(run: _Run, path: str) -> None:
@@ -154,8 +200,8 @@ def _fix_file(run: _Run, path: str) -> None:
         print(f"{path}: skipped, not fixed: {error.msg}", file=sys.stderr)
         run.errors.append(f"{path}: {error.msg}")
         return
-    outcome = run.fix(source, path)
-    if not outcome.changed or run.args.diff:
+    outcome = run.fix(data, source, path)
+    if outcome is None or not outcome.changed or run.args.diff:
         return
     try:
         write_fixed(path, splice(data, source, outcome.text), snapshot)
@@ -205,19 +251,33 @@ def fix_summary(outcomes: list[FixOutcome], diff: bool) -> str:
     return f"{head}, {left} left: {details}"
 
 
-# --- Unified diffs that ``patch`` and ``git apply`` accept, CRLF and missing final
-# newlines included.
+# --- Unified diffs that ``patch`` and ``git apply`` accept: of the file's bytes, so in
+# its own encoding (a latin-1 file's context lines are latin-1), from what it holds to
+# exactly what ``fix`` would write; split into lines as ``patch`` splits them, at LF
+# only.  CRLF lines keep their CR; a file with CR-only newlines has no LF and is one line
+# to ``patch``, so its hunk replaces that one line; a missing final newline is marked.
 
-NO_NEWLINE = "\\ No newline at end of file\n"
+_BYTE_LINE = re.compile(rb"[^\n]*\n|[^\n]+")
+NO_NEWLINE = b"\\ No newline at end of file\n"
+
+
+def unified_diff_bytes(before: bytes, after: bytes, path: str) -> bytes:
+    name = os.fsencode(path)
+    lines = difflib.diff_bytes(
+        difflib.unified_diff,
+        _BYTE_LINE.findall(before),
+        _BYTE_LINE.findall(after),
+        fromfile=name,
+        tofile=name,
+    )
+    out: list[bytes] = []
+    for line in lines:
+        out.append(line)
+        if not line.endswith(b"\n"):
+            out.append(b"\n" + NO_NEWLINE)
+    return b"".join(out)
 
 
 def unified_diff(before: str, after: str, path: str) -> str:
-    lines = difflib.unified_diff(
-        split_keeping_ends(before), split_keeping_ends(after), fromfile=path, tofile=path
-    )
-    out: list[str] = []
-    for line in lines:
-        out.append(line)
-        if not line.endswith(("\n", "\r")):
-            out.append("\n" + NO_NEWLINE)
-    return "".join(out)
+    """``unified_diff_bytes`` of UTF-8 text, as text (the fixture tests' golden diffs)."""
+    return unified_diff_bytes(before.encode(), after.encode(), path).decode()
