@@ -15,6 +15,7 @@ was not idempotent, or hit an internal error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import sysconfig
 import time
@@ -42,7 +43,7 @@ def files(roots: list[Path]) -> list[Path]:
         if root == CORPUS_DIR:
             found += corpus_files()
         else:
-            found += sorted(p for p in root.rglob("*.py") if "site-packages" not in p.parts)
+            found += _python_files(root)
     return found
 
 
@@ -91,6 +92,19 @@ class Tally:
         print(f"\nproblems: {len(self.problems)}")
         for problem in self.problems[:50]:
             print(f"  {problem}")
+
+
+def _python_files(root: Path) -> list[Path]:
+    """``.py`` files under ``root``, never entering installed packages (a stdlib tree
+    holds site-packages, which pip may be changing meanwhile)."""
+    found: list[Path] = []
+    for directory, subdirectories, names in os.walk(root):
+        subdirectories[:] = [d for d in subdirectories if d not in SKIPPED]
+        found += [Path(directory, n) for n in names if n.endswith(".py")]
+    return sorted(found)
+
+
+SKIPPED = {"site-packages", "dist-packages", "__pycache__"}
 
 
 def sweep(paths: list[Path]) -> int:
