@@ -19,6 +19,7 @@ from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, FixOutcome, FixPlan, Span, TextEdit
 from flake8_asyncio_run.fix.planner import checked_style, plan_fixes
 from flake8_asyncio_run.lines import LineIndex
+from flake8_asyncio_run.rules import FIXABLE
 from flake8_asyncio_run.targets import DEFAULT_TARGET, parse_target
 
 MAX_PASSES = 10
@@ -123,7 +124,17 @@ def _carried_over(
     left = [plan for plan in plans if not any(plan is c for c in chosen)]
     if any(plan.applies(unsafe) for plan in left):
         return None
+    # A fix applied in the same scope, or inside another plan's region (an ARO103 await
+    # in a nested coroutine), can change that plan's verdict: then plan again.  So can
+    # anything for a region-less "no fix" of a fixable code.
+    fixed_scopes = {f.scope for plan in chosen for f in plan.findings}
+    if any(f.scope in fixed_scopes for plan in left for f in plan.findings):
+        return None
+    if any(not plan.edits and plan.findings[0].code in FIXABLE for plan in left):
+        return None
     edits = {(e.span, e.replacement) for plan in chosen for e in plan.edits}
+    if any(_overlap(e.span, s) for plan in left for e in plan.edits for s, _ in edits):
+        return None
     old, new = LineIndex(before), LineIndex(after)
     shifts = sorted(
         (old.offset(s.line, s.col), old.offset(s.end_line, s.end_col), len(r)) for s, r in edits
@@ -154,6 +165,10 @@ def _carried_over(
     if any((f.code, f.line, f.col) not in keys for f in remaining):
         return None
     return moved
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return (a.line, a.col) < (b.end_line, b.end_col) and (b.line, b.col) < (a.end_line, a.end_col)
 
 
 def _unchanged(

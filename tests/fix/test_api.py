@@ -249,3 +249,18 @@ def test_fix_text_pauses_the_garbage_collector_and_restores_it(
     with pytest.raises(ZeroDivisionError):
         fix_text(SOURCE, "x.py", Settings(), target=(3, 11))
     assert gc.isenabled()
+
+
+def test_one_run_applies_what_a_second_run_would() -> None:
+    """A fix inside another plan's region (ARO103's await in a nested coroutine) can make
+    that plan safe: fix_text must plan again rather than carry the old verdict over, or
+    a second run would change the text again (found by the structured fuzz test)."""
+    source = (
+        "import asyncio\nimport anyio\n\n\ndef task(a, b):\n    first = anyio.run(g, a)\n"
+        "    async def co():\n        await asyncio.sleep(0)\n        x = anyio.run(g, a)\n"
+        "    x = anyio.run(g, a)\n"
+    )
+    once = fix_text(source, "p.py", Settings(), "auto", False, (3, 11))
+    assert "await g(a)" in once.text
+    twice = fix_text(once.text, "p.py", Settings(), "auto", False, (3, 11))
+    assert twice.text == once.text
