@@ -8,7 +8,7 @@ from typing import Literal
 import libcst as cst
 
 from flake8_asyncio_run.analysis import Analysis
-from flake8_asyncio_run.findings import Finding, FixPlan, StyleOption, TextEdit
+from flake8_asyncio_run.findings import Applicability, Finding, FixPlan, StyleOption, TextEdit
 from flake8_asyncio_run.fix.calls import CannotUnpack, to_await, unpack
 from flake8_asyncio_run.fix.combine import assess_combine
 from flake8_asyncio_run.fix.context import FileContext
@@ -24,6 +24,7 @@ from flake8_asyncio_run.fix.regions import (
 )
 from flake8_asyncio_run.fix.runner_style import assess_runner
 from flake8_asyncio_run.fix.safety import (
+    SAFETY_ORDER,
     Limits,
     RegionView,
     dotted_name,
@@ -139,8 +140,7 @@ def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPla
         # auto: the safest fix, combine first among equals (safe combine, safe runner,
         # unsafe combine, unsafe runner), else combine's reason for having none.
         assert combine is not None
-        rank = {"safe": 0, "unsafe": 1, "none": 2}
-        if rank[runner.applicability] < rank[combine.applicability]:
+        if SAFETY_ORDER[runner.applicability] < SAFETY_ORDER[combine.applicability]:
             chosen, chosen_style = runner, "runner"
         else:
             chosen, chosen_style = combine, "combine"
@@ -191,12 +191,12 @@ def running_loop_limits(ctx: FileContext, prepared: Prepared) -> Limits:
     )
 
 
-def _limit(assessment: Assessment, limit: str | None, level: str) -> Assessment:
+def _limit(assessment: Assessment, limit: str | None, level: Applicability) -> Assessment:
     applicability, reason = limited(assessment.applicability, assessment.reason, limit, level)
     if applicability == assessment.applicability:
         return assessment
     edits = () if applicability == "none" else assessment.edits
-    return Assessment(applicability, reason, edits)  # type: ignore[arg-type]
+    return Assessment(applicability, reason, edits)
 
 
 def _limit_combine(assessment: Assessment, limits: Limits) -> Assessment:

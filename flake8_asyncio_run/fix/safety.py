@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from flake8_asyncio_run.findings import Applicability
 from flake8_asyncio_run.fix.facts import Facts
 from flake8_asyncio_run.fix.walk import children, descendants
 
@@ -266,7 +267,8 @@ def _is_runner_statement(statement: cst.BaseStatement, runner_nodes: set[int]) -
 # a running loop the original raises at its first runner call, so a path that starts no
 # loop is the one that still works there; the fix must not start a loop on it.
 
-_SKIPPED_EXPRESSIONS = (cst.Lambda, cst.FunctionDef, cst.ClassDef, *(cst.GeneratorExp,))
+#: Expressions whose insides may never run, or run later: a call there starts nothing now.
+_SKIPPED_EXPRESSIONS = (cst.Lambda, cst.FunctionDef, cst.ClassDef, cst.GeneratorExp)
 _CONDITIONAL_PARTS: dict[type, tuple[str, ...]] = {
     # Parts that run on some evaluations only.
     cst.IfExp: ("body", "orelse"),
@@ -611,11 +613,15 @@ def _unsafe_for_both(region: RegionView) -> str | None:
     return None
 
 
+#: Safest first: how the auto style and the policy's caps compare applicabilities.
+SAFETY_ORDER: dict[Applicability, int] = {"safe": 0, "unsafe": 1, "none": 2}
+
+
 def limited(
-    applicability: str, reason: str | None, limit: str | None, level: str
-) -> tuple[str, str | None]:
+    applicability: Applicability, reason: str | None, limit: str | None, level: Applicability
+) -> tuple[Applicability, str | None]:
     """``applicability`` lowered to ``level`` ("unsafe" or "none") when ``limit`` says so."""
-    order = {"safe": 0, "unsafe": 1, "none": 2}
+    order = SAFETY_ORDER
     if limit is None or order[applicability] >= order[level]:
         return applicability, reason
     return level, limit
