@@ -5,26 +5,27 @@ from __future__ import annotations
 import ast
 import dataclasses
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from flake8_asyncio_run import rules
+from flake8_asyncio_run.cached_globals import cached_assignments, walk_scopes
 from flake8_asyncio_run.findings import Finding, RunnerCall, ScopeRef, Span
 from flake8_asyncio_run.flow import CallRecord, PathCounter, ScopeFlow
 from flake8_asyncio_run.identifiers import identifiers
 from flake8_asyncio_run.lines import ColumnMap, split_lines, statement_lines
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.prefilter import might_run_event_loops
+from flake8_asyncio_run.project.context import ModuleContext
+from flake8_asyncio_run.project.index import ProjectIndex
+from flake8_asyncio_run.project.layout import ModuleName, module_name, project_root
+from flake8_asyncio_run.project.summarize import summarize_scopes
 from flake8_asyncio_run.resolution import (
     Resolver,
-    RunnerKind,
+    RunnerMatch,
     Scope,
     ScopeBuilder,
     ScopeKind,
-    WrapperInfo,
-    iter_own_statements,
-    iter_target_names,
 )
 from flake8_asyncio_run.rules import (
     CachedGlobal,
@@ -50,34 +51,42 @@ class Analysis:
 EMPTY = Analysis((), ())
 
 
-@dataclass(frozen=True)
-class _Resolved:
-    kind: RunnerKind
-    display: str
-    wrapper: WrapperInfo | None
-
-    @property
-    def library_runner(self) -> RunnerKind:
-        return self.wrapper.runner if self.wrapper else self.kind
-
-
 def analyze_source(
-    source: str, filename: str = "<unknown>", options: AnalysisOptions | None = None
+    source: str,
+    filename: str = "<unknown>",
+    options: AnalysisOptions | None = None,
+    context: ModuleContext | None = None,
 ) -> Analysis:
-    """Analyse Python source text.  Raises SyntaxError for text that does not parse."""
+    """Analyse Python source text.  Raises SyntaxError for text that does not parse.
+    Without a ``context``, the file is a project of its own."""
     options = options or AnalysisOptions()
-    if not might_run_event_loops(source, options):
+    if context is None:
+        context = lone_context(filename, options)
+    words = context.index.words if context is not None else frozenset()
+    if not might_run_event_loops(source, options, words):
         return EMPTY
     tree = ast.parse(source, filename)
-    return analyze_tree(tree, split_lines(source), options)
+    return analyze_tree(tree, split_lines(source), options, context)
+
+
+def lone_context(filename: str, options: AnalysisOptions) -> ModuleContext | None:
+    """A file analysed as a project of its own, named as in its project (so that
+    messages match the other front ends'); None for a nameless one."""
+    if filename in ("<unknown>", "<stdin>", "-", ""):
+        return None
+    name = module_name(filename, project_root(filename))
+    return ModuleContext(ProjectIndex((), options), name, trusted=False)
 
 
 def analyze_tree(
-    tree: ast.Module, lines: list[str], options: AnalysisOptions | None = None
+    tree: ast.Module,
+    lines: list[str],
+    options: AnalysisOptions | None = None,
+    context: ModuleContext | None = None,
 ) -> Analysis:
     options = options or AnalysisOptions()
     try:
-        return _FileAnalysis(tree, lines, options).run()
+        return _FileAnalysis(tree, lines, options, context).run()
     except RecursionError:
         pass
     # Very deep expressions (generated tables, long operator chains) parse fine but take
@@ -85,7 +94,7 @@ def analyze_tree(
     previous = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous, _depth(tree) * 4 + 1000))
     try:
-        return _FileAnalysis(tree, lines, options).run()
+        return _FileAnalysis(tree, lines, options, context).run()
     finally:
         sys.setrecursionlimit(previous)
 
@@ -100,26 +109,40 @@ def _depth(tree: ast.AST) -> int:
 
 
 class _FileAnalysis:
-    def __init__(self, tree: ast.Module, lines: list[str], options: AnalysisOptions) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        lines: list[str],
+        options: AnalysisOptions,
+        context: ModuleContext | None,
+    ) -> None:
         self.tree = tree
         self.columns = ColumnMap(lines)
         text = "".join(lines)
-        self.builder = ScopeBuilder(tree, "global" in text or "nonlocal" in text)
-        self.resolver = Resolver(self.builder, options.runners, options.factories)
+        self.name = context.name if context is not None else _LONE_MODULE
+        name = self.name
+        package = name.name if name.is_package else name.name.rpartition(".")[0]
+        self.builder = ScopeBuilder(tree, "global" in text or "nonlocal" in text, package)
+        self.index = _project_index(self.builder, name, options, context)
+        self.resolver = Resolver(
+            self.builder, options.runners, options.factories, name.name, self.index.role
+        )
         self.findings: list[Finding] = []
         self.runner_calls: dict[int, RunnerCall] = {}
 
     # Resolution ---------------------------------------------------------------------------
-    def classify(self, call: ast.Call) -> _Resolved | None:
+    def classify(self, call: ast.Call) -> RunnerMatch | None:
+        """The loop a call starts, as counted in its scope: a call of an entry (a
+        function running its own coroutine) counts only inside ``async def``."""
         scope = self.builder.scope_of_call.get(id(call))
         if scope is None:
             return None
-        found = self.resolver.runner_kind(call, scope)
-        if found is None:
+        match = self.resolver.runner(call, scope)
+        if match is None:
             return None
-        kind, display = found
-        wrapper = self.resolver.wrapper(call.func, scope) if kind.form == "wrapper" else None
-        return _Resolved(kind, display, wrapper)
+        if match.kind.form == "entry" and scope.function_scope().kind != "async_function":
+            return None
+        return match
 
     def runs_loops(self, scope: Scope) -> bool:
         """Whether any call of the scope starts an event loop.  Scopes without one can
@@ -131,75 +154,18 @@ class _FileAnalysis:
         scope = self.builder.scope_of_call.get(id(call))
         return None if scope is None else self.resolver.loop_management(call, scope)
 
-    def count(self, body: list[ast.stmt] | ast.expr) -> ScopeFlow[_Resolved]:
-        counter: PathCounter[_Resolved] = PathCounter(
-            self.classify, self.observe, is_a2s=lambda r: r.library_runner.family == "asgiref"
+    def count(self, body: list[ast.stmt] | ast.expr) -> ScopeFlow[RunnerMatch]:
+        counter: PathCounter[RunnerMatch] = PathCounter(
+            self.classify, self.observe, is_a2s=lambda m: m.library.family == "asgiref"
         )
         return counter.run(body)
 
-    def find_wrappers(self) -> None:
-        """Module-level functions and lambdas that run a loop on every returning path."""
-        candidates: dict[str, ast.FunctionDef | ast.Lambda] = {}
-        for name, bindings in self.builder.module.bindings.items():
-            if len(bindings) != 1 or bindings[0].node is None:
-                continue
-            node = bindings[0].node
-            if isinstance(node, (ast.FunctionDef, ast.Lambda)):
-                candidates[name] = node
-        changed = True
-        while changed:
-            changed = False
-            for name, node in candidates.items():
-                if name in self.resolver.wrappers:
-                    continue
-                if not self.runs_loops(self.builder.scope_of[id(node)]):
-                    continue
-                flow = self.count(node.body)
-                if not flow.calls or not flow.least_at_exit:
-                    continue
-                behind = flow.calls[0].info.library_runner
-                self.resolver.add_wrapper(
-                    WrapperInfo(name, behind, self._is_passthrough(node, flow), node)
-                )
-                changed = True
-
-    def _is_passthrough(
-        self, node: ast.FunctionDef | ast.Lambda, flow: ScopeFlow[_Resolved]
-    ) -> bool:
-        """``def w(c): return asyncio.run(c)`` (or a lambda of that shape)."""
-        if len(flow.calls) != 1:
-            return False
-        args = node.args
-        if args.posonlyargs or args.vararg or args.kwarg or args.kwonlyargs or args.defaults:
-            return False
-        if len(args.args) != 1:
-            return False
-        if isinstance(node, ast.Lambda):
-            returned: ast.AST | None = node.body
-        else:
-            body = [s for s in node.body if not _is_docstring(s)]
-            returned = body[0].value if len(body) == 1 and isinstance(body[0], ast.Return) else None
-        record = flow.calls[0]
-        resolved = record.info
-        return (
-            returned is record.node
-            and not record.node.keywords
-            and len(record.node.args) == 1
-            and isinstance(record.node.args[0], ast.Name)
-            and record.node.args[0].id == args.args[0].arg
-            and (
-                resolved.kind.form == "coroutine"
-                or (resolved.wrapper is not None and resolved.wrapper.passthrough)
-            )
-        )
-
     # Scopes and reporters --------------------------------------------------------------
     def run(self) -> Analysis:
-        self.find_wrappers()
         reporters = rules.reporters()
         in_scopes = [r for r in reporters if isinstance(r, ScopeReporter)]
         loop_scopes: list[ScopeView] = []
-        for scope in _walk_scopes(self.builder.module):
+        for scope in walk_scopes(self.builder.module):
             if scope.kind == "comprehension" or not self.runs_loops(scope):
                 continue
             flow = self.count(_scope_body(scope))
@@ -212,7 +178,11 @@ class _FileAnalysis:
                     self.findings.extend(scope_reporter.report(view, flow))
             if kind == "sync" and flow.calls:
                 loop_scopes.append(view)
-        module = ModuleView(tuple(loop_scopes), self._cached_globals)
+        module = ModuleView(
+            tuple(loop_scopes),
+            self._cached_globals,
+            lambda name: self.index.reach(self.name.name, name),
+        )
         for reporter in reporters:
             if isinstance(reporter, ModuleReporter):
                 self.findings.extend(reporter.report(module))
@@ -227,15 +197,14 @@ class _FileAnalysis:
             identifiers(self.tree),
         )
 
-    def _runner_call(self, record: CallRecord[_Resolved]) -> RunnerCall:
-        resolved = record.info
-        passthrough = resolved.wrapper.passthrough if resolved.wrapper else False
+    def _runner_call(self, record: CallRecord[RunnerMatch]) -> RunnerCall:
+        match = record.info
         return RunnerCall(
             self.columns.span(record.node),
-            resolved.library_runner.family,
-            resolved.kind.form,
-            resolved.display,
-            passthrough,
+            match.library.family,
+            match.kind.form,
+            match.display,
+            match.passthrough,
         )
 
     def _call_of(self, record: CallRecord[Any]) -> RunnerCall:
@@ -249,68 +218,31 @@ class _FileAnalysis:
 
     # Facts for ARO201 ------------------------------------------------------------------
     def _cached_globals(self) -> tuple[CachedGlobal, ...]:
-        """Assignments of a loop-bound resource to module globals: at module level, or
-        in a function that declares the names ``global``; in source order."""
-        module = self.builder.module
-        targets: list[tuple[ast.stmt, ast.AST, set[str], Scope]] = []
-        for node in iter_own_statements(self.tree.body):
-            targets.extend(_assignments(node, None, module))
-        for scope in _walk_scopes(module):
-            function = scope.node
-            if scope.declared_global and isinstance(
-                function, (ast.FunctionDef, ast.AsyncFunctionDef)
-            ):
-                for node in iter_own_statements(function.body):
-                    targets.extend(_assignments(node, scope.declared_global, scope))
-        cached: list[CachedGlobal] = []
-        for statement, value, names, scope in sorted(
-            targets, key=lambda t: (t[0].lineno, t[0].col_offset)
-        ):
-            resource = self._factory_in(value, scope)
-            if resource is not None:
-                cached.append(
-                    CachedGlobal(
-                        self.columns.span(statement),
-                        self._scope_ref(scope),
-                        tuple(sorted(names)),
-                        resource,
-                    )
-                )
-        return tuple(cached)
-
-    def _factory_in(self, value: ast.AST, scope: Scope) -> str | None:
-        stack = [value]
-        while stack:
-            node = stack.pop(0)
-            if isinstance(node, ast.Lambda):
-                continue
-            if isinstance(node, ast.Call):
-                call_scope = self.builder.scope_of_call.get(id(node), scope)
-                resource = self.resolver.factory(node, call_scope)
-                if resource is not None:
-                    return resource
-            stack.extend(ast.iter_child_nodes(node))
-        return None
+        return tuple(
+            CachedGlobal(
+                self.columns.span(found.statement),
+                self._scope_ref(found.scope),
+                found.names,
+                found.resource,
+            )
+            for found in cached_assignments(self.builder, self.resolver)
+        )
 
 
-def _assignments(
-    node: ast.AST, only: set[str] | None, scope: Scope
-) -> Iterator[tuple[ast.stmt, ast.AST, set[str], Scope]]:
-    """(statement, value, global names it binds, scope) for assignments of interest."""
-    if isinstance(node, ast.Assign):
-        targets: list[ast.AST] = list(node.targets)
-        value: ast.AST | None = node.value
-    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-        targets, value = [node.target], node.value
-    else:
-        return
-    if value is None:
-        return
-    names = {n for t in targets for n in iter_target_names(t)}
-    if only is not None:
-        names &= only
-    if names:
-        yield node, value, names, scope
+#: The name of a file analysed as a project of its own.
+_LONE_MODULE = ModuleName("__main__", False)
+
+
+def _project_index(
+    builder: ScopeBuilder, name: ModuleName, options: AnalysisOptions, context: ModuleContext | None
+) -> ProjectIndex:
+    """The context's index when it was built from this very text; otherwise that index
+    (or an empty one) with this module's facts in place of what it had."""
+    if context is not None and context.trusted and name.name in context.index.modules:
+        return context.index
+    facts = summarize_scopes(builder, name.name, options)
+    base = context.index if context is not None else ProjectIndex((), options)
+    return base.replaced(facts)
 
 
 #: The kinds of ``ScopeRef``.
@@ -326,26 +258,12 @@ _REF_KINDS: dict[ScopeKind, RefKind] = {
 }
 
 
-def _walk_scopes(scope: Scope) -> Iterator[Scope]:
-    yield scope
-    for child in scope.children:
-        yield from _walk_scopes(child)
-
-
 def _scope_body(scope: Scope) -> list[ast.stmt] | ast.expr:
     node = scope.node
     if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
         # Never asked for: a comprehension's calls count for the scope around it.
         raise ValueError("a comprehension has no body of its own")
     return node.body
-
-
-def _is_docstring(statement: ast.stmt) -> bool:
-    return (
-        isinstance(statement, ast.Expr)
-        and isinstance(statement.value, ast.Constant)
-        and isinstance(statement.value.value, str)
-    )
 
 
 def _one_per_line(findings: list[Finding]) -> list[Finding]:

@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from flake8_asyncio_run.analysis import EMPTY, Analysis, analyze_tree
+from flake8_asyncio_run.analysis import EMPTY, Analysis, analyze_tree, lone_context
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, ScopeRef, Span
 from flake8_asyncio_run.lines import split_lines
 from flake8_asyncio_run.noqa import remove_suppressed
 from flake8_asyncio_run.prefilter import might_run_event_loops, might_run_event_loops_bytes
+from flake8_asyncio_run.project.context import ModuleContext
+from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.selection import SYNTAX_ERROR
 from flake8_asyncio_run.sourcefile import SourceText, decode_source, read_file
 
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
 
 #: Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
+#: The project indexes a forked worker inherits from the run that forked it.
+_INHERITED: Projects | None = None
 
 
 @dataclass
@@ -36,6 +40,9 @@ class FileResult:
     source: SourceText | None = None
     #: An I/O error that stopped the file from being read.
     error: str | None = None
+    #: The project indexes the file was checked with, for the fixer's plans (which
+    #: analyse again where the analysis was dropped).  Not sent between processes.
+    projects: Projects | None = field(default=None, compare=False, repr=False)
 
     @property
     def syntax_error(self) -> bool:
@@ -51,39 +58,65 @@ def syntax_error_finding(error: SyntaxError) -> Finding:
     )
 
 
-def check_source(text: str, path: str, settings: Settings) -> FileResult:
-    """Analyse already-decoded text (stdin, an editor buffer)."""
-    return _finish(path, SourceText(text, "utf-8"), settings)
+def check_source(
+    text: str, path: str, settings: Settings, projects: Projects | None = None
+) -> FileResult:
+    """Analyse already-decoded text (stdin, an editor buffer): text that may differ
+    from the file the project index read."""
+    context = _context(projects, path, False)
+    return _finish(path, SourceText(text, "utf-8"), settings, context, projects=projects)
 
 
-def check_parsed(text: str, tree: ast.Module, path: str, settings: Settings) -> FileResult:
+def check_parsed(
+    text: str, tree: ast.Module, path: str, settings: Settings, projects: Projects | None = None
+) -> FileResult:
     """``check_source`` for text whose tree the caller already has (the fixer parses
     its result once, to compile it and to analyse it)."""
-    return _finish(path, SourceText(text, "utf-8"), settings, tree)
+    context = _context(projects, path, False)
+    return _finish(path, SourceText(text, "utf-8"), settings, context, tree, projects)
 
 
-def check_bytes(data: bytes, path: str, settings: Settings) -> FileResult:
-    if not might_run_event_loops_bytes(data, settings.analysis):
+def check_bytes(
+    data: bytes,
+    path: str,
+    settings: Settings,
+    projects: Projects | None = None,
+    trusted: bool = False,
+) -> FileResult:
+    """``trusted``: ``data`` is the file the project index read."""
+    context = _context(projects, path, trusted)
+    words = context.index.words if context is not None else frozenset()
+    if not might_run_event_loops_bytes(data, settings.analysis, words):
         return FileResult(path, analysis=EMPTY)
     try:
         source = decode_source(data)
     except SyntaxError as error:
         return FileResult(path, [syntax_error_finding(error)])
-    return _finish(path, source, settings)
+    return _finish(path, source, settings, context, projects=projects)
 
 
-def check_file(path: str, settings: Settings) -> FileResult:
+def check_file(path: str, settings: Settings, projects: Projects | None = None) -> FileResult:
     try:
         data, _ = read_file(path)
     except OSError as error:
         return FileResult(path, error=f"{path}: {error.strerror or error}")
-    return check_bytes(data, path, settings)
+    return check_bytes(data, path, settings, projects, trusted=True)
+
+
+def _context(projects: Projects | None, path: str, trusted: bool) -> ModuleContext | None:
+    return projects.context(path, trusted) if projects is not None else None
 
 
 def _finish(
-    path: str, source: SourceText, settings: Settings, tree: ast.Module | None = None
+    path: str,
+    source: SourceText,
+    settings: Settings,
+    context: ModuleContext | None,
+    tree: ast.Module | None = None,
+    projects: Projects | None = None,
 ) -> FileResult:
-    if not might_run_event_loops(source.text, settings.analysis):
+    words = context.index.words if context is not None else frozenset()
+    if not might_run_event_loops(source.text, settings.analysis, words):
         return FileResult(path, analysis=EMPTY, source=source)
     if tree is None:
         try:
@@ -93,10 +126,11 @@ def _finish(
             # deep, null bytes): report it like any syntax error, never a traceback.
             syntax = error if isinstance(error, SyntaxError) else SyntaxError(str(error))
             return FileResult(path, [syntax_error_finding(syntax)], source=source)
-    analysis = analyze_tree(tree, split_lines(source.text), settings.analysis)
-    return FileResult(
-        path, select_findings(analysis, source.text, path, settings), analysis, source
-    )
+    if context is None:
+        context = lone_context(path, settings.analysis)
+    analysis = analyze_tree(tree, split_lines(source.text), settings.analysis, context)
+    findings = select_findings(analysis, source.text, path, settings)
+    return FileResult(path, findings, analysis, source, projects=projects)
 
 
 def select_findings(analysis: Analysis, text: str, path: str, settings: Settings) -> list[Finding]:
@@ -107,27 +141,50 @@ def select_findings(analysis: Analysis, text: str, path: str, settings: Settings
 
 
 def check_files(
-    paths: Sequence[str], settings: Settings, jobs: int | None = None
+    paths: Sequence[str],
+    settings: Settings,
+    jobs: int | None = None,
+    projects: Projects | None = None,
 ) -> list[FileResult]:
     """Check many files, in order.  Large trees are split between worker processes,
     each reading, prefiltering and analysing its share, so all of it runs in parallel;
-    the results are the same as a serial run's."""
+    the results are the same as a serial run's.  The project indexes are built first,
+    once, and shared."""
     workers = min(jobs if jobs is not None else (os.cpu_count() or 1), len(paths))
+    if projects is not None:
+        projects.prepare(paths)
     if workers < 2 or len(paths) < PARALLEL_THRESHOLD:
-        return [check_file(path, settings) for path in paths]
+        return [check_file(path, settings, projects) for path in paths]
     from concurrent.futures import ProcessPoolExecutor
 
     # Small chunks, handed out as workers free up: the few files that pass the prefilter
     # cost far more than the rest, and nobody knows in advance where they are.
     size = max(1, len(paths) // (workers * 16))
     chunks = [list(paths[start : start + size]) for start in range(0, len(paths), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
-        done = pool.map(_check_chunk, chunks, [settings] * len(chunks))
-        return [result for chunk in done for result in chunk]
+    context = _fork_context()
+    global _INHERITED
+    # Forked workers inherit the indexes; only a spawned worker needs them sent.
+    _INHERITED = projects if context is not None else None
+    sent = None if context is not None else projects
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            done = pool.map(_check_chunk, chunks, [settings] * len(chunks), [sent] * len(chunks))
+            results = [result for chunk in done for result in chunk]
+    finally:
+        _INHERITED = None
+    for result in results:
+        result.projects = projects
+    return results
 
 
-def _check_chunk(paths: list[str], settings: Settings) -> list[FileResult]:
-    return [check_file(path, settings) for path in paths]
+def _check_chunk(
+    paths: list[str], settings: Settings, projects: Projects | None
+) -> list[FileResult]:
+    projects = projects or _INHERITED
+    results = [check_file(path, settings, projects) for path in paths]
+    for result in results:
+        result.projects = None  # the parent has them: never pickled back
+    return results
 
 
 def _fork_context() -> BaseContext | None:

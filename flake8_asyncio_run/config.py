@@ -85,6 +85,8 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     target_version: str | None = None
+    #: Keep the project index in ``.flake8-asyncio-run-cache/`` at the project root.
+    cache: bool = True
     #: Where each value came from, for ``--show-settings`` and error messages.
     sources: tuple[str, ...] = field(default=(), compare=False)
 
@@ -144,6 +146,10 @@ def normalize(
                 values["per_file_ignores"] = parse_per_file_ignores(value)
             else:
                 raise ConfigError(f"{source}: 'per-file-ignores' must be a table or a string")
+        elif key == "cache":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{source}: 'cache' must be true or false")
+            values["cache"] = value
         elif key == "target-version":
             if not isinstance(value, str):
                 raise ConfigError(f"{source}: 'target-version' must be a string like 'py311'")

@@ -18,8 +18,11 @@ from typing import Literal
 #:   coroutine      ``asyncio.run(coro)``            -> ``await coro``
 #:   callable       ``anyio.run(fn, *args)``         -> ``await fn(*args)``
 #:   async_to_sync  ``async_to_sync(fn)(*args)``     -> ``await fn(*args)``
-#:   wrapper        ``run_sync(...)`` (module-local or configured wrapper)
-CallForm = Literal["coroutine", "callable", "async_to_sync", "wrapper"]
+#:   wrapper        ``run_sync(...)``: a pass-through found in the project, or a
+#:                  configured runner
+#:   entry          ``notify(uid)``: a function that runs its own coroutine (only a
+#:                  call inside ``async def`` is reported; it has no await form)
+CallForm = Literal["coroutine", "callable", "async_to_sync", "wrapper", "entry"]
 
 #: The library whose event loop a runner starts.  A configured runner whose library
 #: cannot be known is ``"custom"``.

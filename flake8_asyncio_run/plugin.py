@@ -1,20 +1,28 @@
 """The flake8 plugin.  It must stay cheap: no libcst, and a text prefilter before any
 tree walk, so files that cannot start an event loop cost a few substring searches.  The
-analysis is imported on first use, so a run over files without runners never loads it."""
+analysis is imported on first use, so a run over files without runners never loads it.
+
+flake8 hands a plugin one file at a time, but findings depend on the rest of the
+project (a wrapper in ``utils.py``, a pool in ``db.py``): each flake8 process loads the
+project index once, from ``.flake8-asyncio-run-cache/`` where files did not change."""
 
 from __future__ import annotations
 
 import argparse
 import ast
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flake8_asyncio_run import __version__
-from flake8_asyncio_run.config import ConfigError, normalize, pyproject_table
+from flake8_asyncio_run.config import DEFAULT_EXCLUDE, ConfigError, normalize, pyproject_table
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.prefilter import might_run_event_loops
+
+if TYPE_CHECKING:
+    from flake8_asyncio_run.project.registry import Projects
 
 
 class Plugin:
@@ -22,10 +30,14 @@ class Plugin:
     version = __version__
 
     options: ClassVar[AnalysisOptions] = AnalysisOptions()
+    excludes: ClassVar[tuple[str, ...]] = ()
+    use_cache: ClassVar[bool] = True
+    _projects: ClassVar[Projects | None] = None
 
-    def __init__(self, tree: ast.Module, lines: list[str]) -> None:
+    def __init__(self, tree: ast.Module, lines: list[str], filename: str = "-") -> None:
         self._tree = tree
         self._lines = lines
+        self._filename = filename
 
     @staticmethod
     def add_options(manager: Any) -> None:
@@ -45,6 +57,13 @@ class Plugin:
             help="Dotted names of callables creating loop-bound resources, for ARO201. "
             "Overrides [tool.flake8-asyncio-run].",
         )
+        manager.add_option(
+            "--asyncio-run-no-cache",
+            action="store_true",
+            default=False,
+            help="Build the project index in memory, without .flake8-asyncio-run-cache/ "
+            "(as 'cache = false' in [tool.flake8-asyncio-run]).",
+        )
 
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
@@ -52,7 +71,8 @@ class Plugin:
         # own config and command line (already merged by flake8) override it key by key.
         try:
             table, source = pyproject_table(Path.cwd())
-            values = normalize(table, source, ("asyncio-runners", "loop-bound-factories"))
+            keys = ("asyncio-runners", "loop-bound-factories", "cache", "exclude", "extend-exclude")
+            values = normalize(table, source, keys)
         except ConfigError as error:
             # A configuration error, as for the other front ends: exit 2, one line.
             print(f"flake8-asyncio-run: error: {error}", file=sys.stderr)
@@ -64,15 +84,35 @@ class Plugin:
         if options.loop_bound_factories is not None:
             factories = tuple(options.loop_bound_factories)
         cls.options = AnalysisOptions(tuple(runners), tuple(factories))
+        cls.excludes = (
+            *values.get("exclude", DEFAULT_EXCLUDE),
+            *values.get("extend_exclude", ()),
+        )
+        cls.use_cache = values.get("cache", True) and not options.asyncio_run_no_cache
+        cls._projects = None
+
+    @classmethod
+    def projects(cls) -> Projects:
+        """This process's project indexes, made on first use."""
+        if cls._projects is None:
+            from flake8_asyncio_run.project.registry import Projects
+
+            cls._projects = Projects(cls.options, cls.excludes, (), cls.use_cache)
+        return cls._projects
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
         text = "".join(self._lines)
-        if not might_run_event_loops(text, self.options):
+        context = None
+        if self._filename not in ("-", "stdin") and os.path.exists(self._filename):
+            context = self.projects().context(self._filename)
+        words = context.index.words if context is not None else frozenset()
+        if not might_run_event_loops(text, self.options, words):
             return
-        from flake8_asyncio_run.analysis import analyze_tree
+        from flake8_asyncio_run.analysis import analyze_tree, lone_context
         from flake8_asyncio_run.lines import split_lines
 
-        analysis = analyze_tree(self._tree, split_lines(text), self.options)
+        context = context or lone_context(self._filename, self.options)
+        analysis = analyze_tree(self._tree, split_lines(text), self.options, context)
         for finding in analysis.findings:
             yield (
                 finding.span.line,

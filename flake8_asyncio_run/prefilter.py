@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flake8_asyncio_run.options import AnalysisOptions
-from flake8_asyncio_run.resolution import KNOWN_RUNNERS
+from flake8_asyncio_run.resolution import KNOWN_FACTORIES, KNOWN_RUNNERS
 from flake8_asyncio_run.rules import RULES, Rule
 
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -126,7 +126,7 @@ def rule_triggers(rules: Iterable[Rule]) -> tuple[str, ...] | None:
     for rule in rules:
         if rule.needs_runner:
             continue
-        if not rule.triggers:
+        if not rule.triggers and not rule.factory_triggered:
             return None
         triggers.update(rule.triggers)
     return tuple(sorted(triggers))
@@ -156,19 +156,34 @@ def _compile(runners: tuple[str, ...], triggers: tuple[str, ...] | None) -> _Tes
 
 def _test(options: AnalysisOptions) -> _Test:
     # The registry is read on every call (six rows), so a rule added to it counts.
-    return _compile(options.runners, rule_triggers(RULES.values()))
+    triggers = rule_triggers(RULES.values())
+    if triggers is not None and any(r.factory_triggered for r in RULES.values()):
+        triggers = tuple(sorted({*triggers, *KNOWN_FACTORIES, *options.factories}))
+    return _compile(options.runners, triggers)
 
 
-def might_run_event_loops(source: str, options: AnalysisOptions) -> bool:
-    """False only when ``source`` cannot have a finding."""
+def has_any_word(data: bytes, words: Iterable[str]) -> bool:
+    """Whether one of ``words`` appears in ``data`` as a whole word."""
+    return any(_has_word(data, word.encode("utf-8")) for word in words)
+
+
+def might_run_event_loops(
+    source: str, options: AnalysisOptions, words: frozenset[str] = frozenset()
+) -> bool:
+    """False only when ``source`` cannot have a finding.  ``words``: the names the
+    project index says a module must spell to have findings through other modules
+    (``ProjectIndex.words``)."""
     test = _test(options)
     # UTF-8 keeps every ASCII character as that one byte, and the test reads only ASCII.
-    if test.passes(source.encode("utf-8", "surrogatepass")):
+    data = source.encode("utf-8", "surrogatepass")
+    if test.passes(data) or (words and has_any_word(data, words)):
         return True
-    return _passes_normalized(test, source)
+    return _passes_normalized(test, source, words)
 
 
-def might_run_event_loops_bytes(data: bytes, options: AnalysisOptions) -> bool:
+def might_run_event_loops_bytes(
+    data: bytes, options: AnalysisOptions, words: frozenset[str] = frozenset()
+) -> bool:
     """The same test on a file's undecoded bytes.
 
     Exact for UTF-8 (the default), where an ASCII byte is always that ASCII character.
@@ -177,7 +192,7 @@ def might_run_event_loops_bytes(data: bytes, options: AnalysisOptions) -> bool:
     parsed, so they cannot have findings either.
     """
     test = _test(options)
-    if test.passes(data):
+    if test.passes(data) or (words and has_any_word(data, words)):
         return True
     if _may_declare_encoding(data):
         from flake8_asyncio_run.sourcefile import decode_source
@@ -187,7 +202,7 @@ def might_run_event_loops_bytes(data: bytes, options: AnalysisOptions) -> bool:
         except SyntaxError:
             return False
         if source.encoding not in ("utf-8", "utf-8-sig"):
-            return might_run_event_loops(source.text, options)
+            return might_run_event_loops(source.text, options, words)
         text = source.text
     elif data.isascii():
         return False
@@ -196,10 +211,10 @@ def might_run_event_loops_bytes(data: bytes, options: AnalysisOptions) -> bool:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             return False
-    return _passes_normalized(test, text)
+    return _passes_normalized(test, text, words)
 
 
-def _passes_normalized(test: _Test, text: str) -> bool:
+def _passes_normalized(test: _Test, text: str, words: frozenset[str] = frozenset()) -> bool:
     """The test on the NFKC form Python reads identifiers in, when that form can differ.
 
     An identifier whose NFKC form is ASCII can hold a non-ASCII character only if that
@@ -210,7 +225,8 @@ def _passes_normalized(test: _Test, text: str) -> bool:
         return False
     if not any(_folds_to_ascii_word(c) for c in set(text) if not c.isascii()):
         return False
-    return test.passes(unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass"))
+    normal = unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
+    return test.passes(normal) or has_any_word(normal, words)
 
 
 @lru_cache(maxsize=4096)

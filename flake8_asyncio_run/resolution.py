@@ -76,10 +76,20 @@ KNOWN_FACTORIES: dict[str, str] = {
 }
 
 
+def runner_table(configured: Iterable[str] = ()) -> dict[str, RunnerKind]:
+    """The known runners plus the configured ones (a configured runner's library is
+    unknown: it is a ``custom`` wrapper)."""
+    runners = dict(KNOWN_RUNNERS)
+    for name in configured:
+        if name and name not in runners:
+            runners[name] = RunnerKind("custom", "wrapper", f"{name}()")
+    return runners
+
+
 # --- Scopes and bindings -----------------------------------------------------------------
 
 ScopeKind = Literal["module", "function", "async_function", "lambda", "class", "comprehension"]
-BindingKind = Literal["import", "def", "alias", "other"]
+BindingKind = Literal["import", "def", "class", "alias", "other"]
 #: The nodes that open a scope with a statement body.
 BodyScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 Comprehension = ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
@@ -92,7 +102,7 @@ class Binding:
     kind: BindingKind
     #: import: the qualified name bound; alias: unused.
     qualname: str = ""
-    #: def: the FunctionDef/Lambda; alias: the value expression.
+    #: def: the FunctionDef/AsyncFunctionDef; class: the ClassDef; alias: the value.
     node: ast.AST | None = None
 
 
@@ -188,10 +198,15 @@ class ScopeBuilder(ast.NodeVisitor):
     #: ast.NodeVisitor builds the method name and looks it up on every node.
     _handlers: ClassVar[dict[type, Callable[[ScopeBuilder, Any], None]]] = {}
 
-    def __init__(self, tree: ast.Module, declarations: bool = True) -> None:
+    def __init__(
+        self, tree: ast.Module, declarations: bool = True, package: str | None = None
+    ) -> None:
         """``declarations=False``: the caller knows the source has no ``global`` or
-        ``nonlocal`` statement, so function bodies need no scan for them first."""
+        ``nonlocal`` statement, so function bodies need no scan for them first.
+        ``package``: the dotted package the module is in (``""`` at the top), which
+        relative imports resolve against; None when unknown (they bind nothing known)."""
         self._declarations = declarations
+        self._package = package
         self.module = Scope("module", tree, None, "<module>")
         self.scope_of: dict[int, Scope] = {id(tree): self.module}
         #: id(ast.Call) -> the scope its names are looked up in.
@@ -282,7 +297,7 @@ class ScopeBuilder(ast.NodeVisitor):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for expression in [*node.decorator_list, *node.bases, *node.keywords]:
             self.visit(expression)
-        self._current.bind(node.name, Binding("other"))
+        self._current.bind(node.name, Binding("class", node=node))
         self._qualname.append(node.name)
         scope = self._enter("class", node, ".".join(self._qualname))
         outer, self._current = self._current, scope
@@ -331,17 +346,18 @@ class ScopeBuilder(ast.NodeVisitor):
                 self._current.bind(root, Binding("import", root))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        module = node.module or ""
+        module = absolute_module(node, self._package)
         for alias in node.names:
             if alias.name == "*":
-                if not node.level:
+                if module:
                     self._current.module().star_imports.append(module)
                 continue
             bound = alias.asname or alias.name
-            if node.level:
+            if module is None:
                 self._current.bind(bound, Binding("other"))
             else:
-                self._current.bind(bound, Binding("import", f"{module}.{alias.name}"))
+                target = f"{module}.{alias.name}" if module else alias.name
+                self._current.bind(bound, Binding("import", target))
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
@@ -420,17 +436,70 @@ class ScopeBuilder(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+def absolute_module(node: ast.ImportFrom, package: str | None) -> str | None:
+    """The absolute module a ``from … import`` reads from: ``node.module`` for an
+    absolute import; for a relative one, resolved against ``package`` as Python does
+    (``from ..db import x`` in package ``app.workers`` reads ``app.db``).  None when
+    it cannot be known: no package, or more dots than the package has parts."""
+    if not node.level:
+        return node.module or ""
+    if package is None:
+        return None
+    parts = package.split(".") if package else []
+    if node.level - 1 > len(parts) or (node.level - 1 == len(parts) and not node.module):
+        return None
+    base = parts[: len(parts) - (node.level - 1)]
+    if node.module:
+        base.append(node.module)
+    return ".".join(base)
+
+
 # --- Resolving expressions ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class WrapperInfo:
-    """A module-local function (or lambda) that runs an event loop on every path."""
+class Role:
+    """What the project index found a function to be (``project/roles.py``).
 
-    name: str
-    runner: RunnerKind  # the library runner behind it
-    passthrough: bool
-    node: ast.FunctionDef | ast.Lambda
+    ``passthrough``: it runs an event loop over what its caller passes in
+    (``def run_sync(coro): return asyncio.run(coro)``): its calls are runner calls.
+    ``entry``: it runs an event loop over its own coroutine (a task, a CLI command):
+    one loop per call is the design, so only a call inside ``async def`` is a finding.
+    """
+
+    kind: Literal["passthrough", "entry"]
+    #: The library runner behind it, through any wrappers of wrappers.
+    runner: RunnerKind
+    #: A pass-through of exactly ``def w(c): return runner(c)`` over a coroutine
+    #: runner: the fixer may turn ``w(x)`` into ``await x``.
+    plain: bool = False
+
+
+#: Qualified name -> its role, or None: what the analysis asks the project index.
+RoleLookup = Callable[[str], "Role | None"]
+
+
+@dataclass(frozen=True)
+class RunnerMatch:
+    """A call that starts an event loop, as resolution found it."""
+
+    #: How the call hands over its work (``wrapper`` for a pass-through or a
+    #: configured runner, ``entry`` for a loop-starting function).
+    kind: RunnerKind
+    #: The library runner behind it (``kind`` itself for a library runner).
+    library: RunnerKind
+    passthrough: bool = False
+
+    @property
+    def display(self) -> str:
+        return self.kind.display
+
+
+def spelled(expr: ast.AST) -> str:
+    """A call target as the source spells it: ``run_sync``, ``utils.run_sync``."""
+    if isinstance(expr, ast.Attribute):
+        return f"{spelled(expr.value)}.{expr.attr}"
+    return expr.id if isinstance(expr, ast.Name) else "…"
 
 
 class Resolver:
@@ -441,24 +510,19 @@ class Resolver:
         builder: ScopeBuilder,
         extra_runners: Iterable[str] = (),
         extra_factories: Iterable[str] = (),
+        module: str = "__main__",
+        roles: RoleLookup | None = None,
     ) -> None:
         self.builder = builder
-        self.runners = dict(KNOWN_RUNNERS)
-        for name in extra_runners:
-            if name and name not in self.runners:
-                display = f"{name}()"
-                self.runners[name] = RunnerKind("custom", "wrapper", display)
+        self.runners = runner_table(extra_runners)
         self.factories = dict(KNOWN_FACTORIES)
         for name in extra_factories:
             if name and name not in self.factories:
                 self.factories[name] = f"'{name}' resource"
-        #: Module-level def/lambda name -> wrapper: the analysis infers them (their
-        #: bodies must be counted first) and adds each one with ``add_wrapper``.
-        self.wrappers: dict[str, WrapperInfo] = {}
-
-    def add_wrapper(self, info: WrapperInfo) -> None:
-        """From now on, calls of ``info.name`` that resolve to ``info.node`` are runners."""
-        self.wrappers[info.name] = info
+        #: The module's own dotted name: its module-level functions and classes resolve
+        #: to ``module.name``, as other modules import them.
+        self.module = module
+        self.roles = roles
 
     # Names ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> tuple[Scope, list[Binding]] | None:
@@ -498,6 +562,12 @@ class Resolver:
                     return candidate
             return None
         owner, bindings = found
+        if owner is self.builder.module and len(bindings) == 1:
+            binding = bindings[0]
+            if binding.kind in ("def", "class") or (
+                binding.kind == "alias" and isinstance(binding.node, ast.Lambda)
+            ):
+                return f"{self.module}.{expr.id}"
         if all(b.kind == "import" for b in bindings):
             names = {b.qualname for b in bindings}
             return names.pop() if len(names) == 1 else None
@@ -507,42 +577,33 @@ class Resolver:
                 return self.qualname(value, owner, depth + 1)
         return None
 
-    def wrapper(self, expr: ast.AST, scope: Scope) -> WrapperInfo | None:
-        if not isinstance(expr, ast.Name):
-            return None
-        info = self.wrappers.get(expr.id)
-        if info is None:
-            return None
-        found = self.lookup(expr.id, scope)
-        if found is None or found[0] is not self.builder.module:
-            return None
-        bindings = found[1]
-        if len(bindings) != 1 or bindings[0].node is not info.node:
-            return None
-        return info
-
     # Calls ----------------------------------------------------------------------------
-    def runner_kind(self, call: ast.Call, scope: Scope) -> tuple[RunnerKind, str] | None:
-        """The runner a call starts, and the name to show for it."""
+    def runner(self, call: ast.Call, scope: Scope) -> RunnerMatch | None:
+        """The event loop a call starts: a library or configured runner, an
+        ``async_to_sync(fn)(...)`` call, or a call of a function the project index
+        found to be a pass-through or an entry."""
         func = call.func
         if isinstance(func, ast.Call):
             inner = self.qualname(func.func, scope)
-            if inner is not None:
-                kind = self.runners.get(inner)
-                if kind is not None and kind.form == "async_to_sync":
-                    return kind, kind.display
+            kind = self.runners.get(inner) if inner is not None else None
+            if kind is not None and kind.form == "async_to_sync":
+                return RunnerMatch(kind, kind)
             return None
-        wrapper = self.wrapper(func, scope)
-        if wrapper is not None:
-            display = f"{wrapper.name}() (wraps {wrapper.runner.display})"
-            return RunnerKind(wrapper.runner.family, "wrapper", display), display
         qualname = self.qualname(func, scope)
         if qualname is None:
             return None
         kind = self.runners.get(qualname)
-        if kind is None or kind.form == "async_to_sync":
+        if kind is not None:
+            return None if kind.form == "async_to_sync" else RunnerMatch(kind, kind)
+        role = self.roles(qualname) if self.roles is not None else None
+        if role is None:
             return None
-        return kind, kind.display
+        library = role.runner
+        if role.kind == "passthrough":
+            display = f"{spelled(func)}() (wraps {library.display})"
+            return RunnerMatch(RunnerKind(library.family, "wrapper", display), library, role.plain)
+        display = f"{spelled(func)}() (runs {library.display})"
+        return RunnerMatch(RunnerKind(library.family, "entry", display), library)
 
     def loop_management(self, call: ast.Call, scope: Scope) -> str | None:
         qualname = self.qualname(call.func, scope)

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from flake8_asyncio_run.findings import Family, Finding, RunnerCall, ScopeRef, Span
 from flake8_asyncio_run.flow import CallRecord, ScopeFlow
+from flake8_asyncio_run.project.reach import Reach
 
 DOCS_BASE = "https://github.com/flake8-asyncio-run/flake8-asyncio-run/blob/main/docs/rules/"
 
@@ -74,6 +75,9 @@ class ModuleView:
     #: The assignments that cache loop-bound resources in module globals, in source
     #: order; found on the first call (they cost a walk of the module).
     cached_globals: Callable[[], tuple[CachedGlobal, ...]]
+    #: A global of this module -> how a coroutine run on a fresh event loop reaches
+    #: it, from anywhere in the project (``project/reach.py``); None if none does.
+    reach: Callable[[str], Reach | None]
 
 
 ScopeReport = Callable[[ScopeView, ScopeFlow[Any]], Iterator[Finding]]
@@ -134,6 +138,9 @@ class Rule:
     #: could resolve there.  A rule that needs no runner and names no trigger turns the
     #: prefilter off: every file is analysed.
     triggers: tuple[str, ...] = ()
+    #: For a rule that needs no runner: the loop-bound factories (the known ones and
+    #: the configured ``loop-bound-factories``) are its triggers too.
+    factory_triggered: bool = False
 
     @property
     def docs_url(self) -> str:
@@ -254,6 +261,8 @@ def report_in_async(scope: ScopeView, flow: ScopeFlow[Any]) -> Iterator[Finding]
     for record in flow.calls:
         call = scope.call(record)
         effect, advice = _IN_ASYNC[call.family]
+        if call.form == "entry":
+            advice = "await the coroutine it runs instead"
         yield Finding(
             "ARO103",
             f"{call.display} inside async function '{scope.name}' {effect}; {advice}",
@@ -268,7 +277,8 @@ ARO103 = Rule(
     "asyncio-run-in-async",
     "An event-loop runner is called inside an async function.",
     "asyncio.run() raises 'cannot be called from a running event loop' inside a "
-    "coroutine; anyio.run() and trio.run() block the running loop. Await instead.",
+    "coroutine; anyio.run() and trio.run() block the running loop. So does a call of "
+    "a function that runs one, anywhere in the project. Await instead.",
     "sometimes",
     fixer="await",
     reporter=report_in_async,
@@ -315,20 +325,26 @@ ARO104 = Rule(
 
 @in_module
 def report_loop_bound(module: ModuleView) -> Iterator[Finding]:
-    """ARO201: every module global caching a loop-bound resource, in a module where a
-    synchronous function (or lambda) starts a new event loop per call.  Module-level
-    runs do not count: a script runs them once."""
-    starter = next((s for s in module.loop_scopes if s.ref.kind == "function"), None)
-    if starter is None:
-        return
+    """ARO201: every module global caching a loop-bound resource that a coroutine run
+    on a fresh event loop reaches: from a synchronous function that starts loops, or
+    an RQ job, anywhere in the project.  Module-level runs are no entry point: a
+    script runs them once, on one loop."""
     for cached in module.cached_globals():
         for name in cached.names:
+            reach = module.reach(name)
+            if reach is None:
+                continue
+            how = (
+                "runs as an RQ job on its own event loop"
+                if reach.job
+                else ("starts a new event loop per call")
+            )
             yield Finding(
                 "ARO201",
                 f"{cached.resource} cached in module global '{name}' is bound to the first "
-                f"event loop that uses it, but '{starter.name}' (line {starter.ref.line}) "
-                "starts a new loop per call; create it inside the coroutine "
-                "(async with) or keep one loop per worker",
+                f"event loop that uses it, but '{reach.entry}' (line {reach.line}) {how} "
+                f"and reaches it ({' → '.join(reach.chain)}); create it inside the "
+                "coroutine (async with) or keep one loop per worker",
                 cached.span,
                 cached.scope,
             )
@@ -337,13 +353,17 @@ def report_loop_bound(module: ModuleView) -> Iterator[Finding]:
 ARO201 = Rule(
     "ARO201",
     "loop-bound-global",
-    "A loop-bound resource is cached in a module global of a module that starts new event loops.",
+    "A loop-bound resource cached in a module global is reached from code that starts "
+    "new event loops.",
     "Pools and clients bind to the first event loop that uses them. A second task "
     "in the same process runs a new loop and fails with 'another operation is in "
-    "progress', 'Event loop is closed' or 'attached to a different loop'.",
+    "progress', 'Event loop is closed' or 'attached to a different loop'. The "
+    "task may be in another module than the global.",
     "never",
     manual_fix="create the resource inside the coroutine",
     reporter=report_loop_bound,
+    needs_runner=False,
+    factory_triggered=True,
 )
 
 

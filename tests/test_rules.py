@@ -443,8 +443,10 @@ def test_message_aro201_names_resource_global_and_starter() -> None:
     line = _line_of(path, "_pool = await asyncpg.create_pool(")
     assert messages[(line, "ARO201")] == (
         "asyncpg pool cached in module global '_pool' is bound to the first event loop "
-        f"that uses it, but 'task' (line {task}) starts a new loop per call; create it "
-        "inside the coroutine (async with) or keep one loop per worker"
+        f"that uses it, but 'tests.rules.aro201_globals:task' (line {task}) starts a new "
+        "event loop per call and reaches it (aro201_globals.task → "
+        "aro201_globals.use_everything → aro201_globals.get_pool); create it inside the "
+        "coroutine (async with) or keep one loop per worker"
     )
     expected = {
         "client = httpx.AsyncClient()": "httpx AsyncClient",
@@ -461,13 +463,14 @@ def test_message_aro201_names_resource_global_and_starter() -> None:
     }
     for needle, resource in expected.items():
         assert messages[(_line_of(path, needle), "ARO201")].startswith(f"{resource} cached in")
-    # A wrapper is a sync function that starts a loop per call.
+    # A call of a wrapper starts a loop per call: the first such entry point is named.
     kinds = _messages("aro201_runner_kinds.py")
-    wrapper = _line_of("aro201_runner_kinds.py", "def run_sync")
+    entry = _line_of("aro201_runner_kinds.py", "def through_wrapper")
     assert (
-        f"but 'run_sync' (line {wrapper})"
-        in kinds[(_line_of("aro201_runner_kinds.py", "client ="), "ARO201")]
-    )
+        f"but 'tests.rules.aro201_runner_kinds:through_wrapper' (line {entry}) starts a new "
+        "event loop per call and reaches it (aro201_runner_kinds.through_wrapper → "
+        "aro201_runner_kinds.fetch)"
+    ) in kinds[(_line_of("aro201_runner_kinds.py", "client ="), "ARO201")]
     options = _messages("aro201_factories_option.py")
     assert options[
         (_line_of("aro201_factories_option.py", "pool = make_pool()"), "ARO201")

@@ -71,6 +71,12 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
         "--isolated", action="store_true", help="ignore pyproject.toml and flake8 config files"
     )
     group.add_argument(
+        "--no-cache",
+        action="store_true",
+        default=None,
+        help="build the project index in memory; do not read or write .flake8-asyncio-run-cache/",
+    )
+    group.add_argument(
         "--jobs",
         "-j",
         type=int,

@@ -14,22 +14,30 @@ from flake8_asyncio_run.cli.common import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     collect_paths,
+    projects_for,
     settings_from_args,
     stdin_file,
     write_stdout,
 )
 from flake8_asyncio_run.output import write_report
+from flake8_asyncio_run.project.registry import Projects
 
 
 def run_check(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     stdin = stdin_file(args, settings)
+    projects: Projects | None = None
     if stdin is None:
-        results = check_files(collect_paths(args, settings), settings, args.jobs)
+        paths = collect_paths(args, settings)
+        projects = projects_for(settings, paths)
+        results = check_files(paths, settings, args.jobs, projects)
     elif stdin.excluded:
         results = []
     else:
-        results = [check_bytes(stdin.read(), stdin.name, settings)]
+        # Standard input with a file name belongs to that file's project.
+        named = stdin.name != "-"
+        projects = projects_for(settings, [stdin.name]) if named else None
+        results = [check_bytes(stdin.read(), stdin.name, settings, projects)]
     report = io.StringIO()
     write_report(args.output_format, results, report, settings=settings)
     write_stdout(report.getvalue())

@@ -7,12 +7,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from flake8_asyncio_run.config import Settings, load_settings, normalize
 from flake8_asyncio_run.discovery import is_force_excluded, iter_python_files
+from flake8_asyncio_run.project.registry import Projects
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: Ctrl-C: 128 + SIGINT, as shells report it.
@@ -89,8 +90,16 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "asyncio-runners": _list(args.asyncio_runners),
         "loop-bound-factories": _list(args.loop_bound_factories),
         "target-version": getattr(args, "target_version", None),
+        "cache": False if args.no_cache else None,
     }
     return settings.merged(normalize(flags, "command line"), "command line")
+
+
+def projects_for(settings: Settings, paths: Sequence[str]) -> Projects:
+    """The run's project indexes: the files named are in them even where an exclude
+    would skip them in a walk."""
+    named = [p for p in paths if p != "-"]
+    return Projects(settings.analysis, settings.excludes, named, settings.cache)
 
 
 def collect_paths(args: argparse.Namespace, settings: Settings) -> list[str]:

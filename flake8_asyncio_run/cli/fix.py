@@ -28,6 +28,7 @@ from flake8_asyncio_run.cli.common import (
     EXIT_FINDINGS,
     StdinFile,
     collect_paths,
+    projects_for,
     settings_from_args,
     stdin_file,
     write_stdout,
@@ -37,6 +38,7 @@ from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
 from flake8_asyncio_run.output import write_report
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
+from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.sourcefile import (
     SourceText,
     WriteRefused,
@@ -58,6 +60,7 @@ class _Run:
     results: list[FileResult] = field(default_factory=list)
     #: The raised recursion limit a deeply nested file needed, for the report's plans.
     deep_limit: int | None = None
+    projects: Projects | None = None
 
     @property
     def style(self) -> StyleOption:
@@ -76,7 +79,9 @@ class _Run:
             self.errors.append(f"{path}: {TOO_DEEP}")
             return None
         self.outcomes.append(outcome)
-        self.results.append(FileResult(path, list(outcome.initial), source=source))
+        self.results.append(
+            FileResult(path, list(outcome.initial), source=source, projects=self.projects)
+        )
         if outcome.syntax_error:
             print(f"{path}: skipped, not fixed: {outcome.syntax_error}", file=sys.stderr)
         if outcome.internal_error:
@@ -94,7 +99,15 @@ class _Run:
         target = self.target_for(path)
 
         def fix() -> FixOutcome:
-            return fix_text(text, path, self.settings, self.style, self.args.unsafe_fixes, target)
+            return fix_text(
+                text,
+                path,
+                self.settings,
+                self.style,
+                self.args.unsafe_fixes,
+                target,
+                self.projects,
+            )
 
         try:
             return fix()
@@ -141,9 +154,13 @@ def run_fix(args: argparse.Namespace) -> int:
     run = _Run(args, settings)
     stdin = stdin_file(args, settings)
     if stdin is None:
-        for path in collect_paths(args, settings):
+        paths = collect_paths(args, settings)
+        run.projects = projects_for(settings, paths)
+        for path in paths:
             _fix_file(run, path)
     else:
+        if stdin.name != "-":  # standard input with a file name is in that file's project
+            run.projects = projects_for(settings, [stdin.name])
         _fix_stdin(run, stdin)
     if args.diff and args.output_format != "text":
         write_stdout(run.render_report())
@@ -192,7 +209,8 @@ def _fix_file(run: _Run, path: str) -> None:
     except OSError as error:
         run.errors.append(f"{path}: {error.strerror or error}")
         return
-    if not might_run_event_loops_bytes(data, run.settings.analysis):
+    words = run.projects.context(path).index.words if run.projects is not None else frozenset()
+    if not might_run_event_loops_bytes(data, run.settings.analysis, words):
         return
     try:
         source = decode_source(data)

@@ -52,9 +52,10 @@ def plan_result(
     analysis = result.analysis
     if analysis is None or not analysis.findings:
         # Parallel checking drops the analysis to keep results small: analyse again.
-        analysis = analyze_source(
-            result.source.text, result.path, settings.analysis if settings else None
-        )
+        options = settings.analysis if settings else None
+        projects = result.projects
+        context = projects.context(result.path, False) if projects is not None else None
+        analysis = analyze_source(result.source.text, result.path, options, context)
     return plan_fixes(
         result.source.text, analysis, fixable, style=style, target=target, path=result.path
     )

@@ -72,7 +72,16 @@ def unpack(module: cst.Module, node: cst.Call, call: RunnerCall) -> Unpacked:
             whitespace_before_args=node.whitespace_before_args,
         )
         return _unpacked(module, awaitable, keywords)
+    if call.form == "entry":
+        raise CannotUnpack(
+            f"{call.display} runs a coroutine of its own: await that coroutine instead"
+        )
     positional, keywords = _split(node.args)
+    if call.form == "wrapper" and call.family == "custom":
+        raise CannotUnpack(
+            f"{call.display} is a configured runner: its body is not analysed, so the "
+            "fixer cannot know that awaiting its argument does the same"
+        )
     if call.form == "wrapper" and (keywords or not call.passthrough):
         raise CannotUnpack(f"{call.display} is not a plain pass-through")
     if not positional:

@@ -19,6 +19,7 @@ from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, FixOutcome, FixPlan, Span, TextEdit
 from flake8_asyncio_run.fix.planner import checked_style, plan_fixes
 from flake8_asyncio_run.lines import LineIndex
+from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.rules import FIXABLE
 from flake8_asyncio_run.targets import DEFAULT_TARGET, parse_target
 
@@ -32,10 +33,13 @@ def fix_text(
     style: str = "auto",
     unsafe: bool = False,
     target: tuple[int, int] | None = None,
+    projects: Projects | None = None,
 ) -> FixOutcome:
+    """``projects``: the indexes that tell which calls of other modules' functions
+    start event loops (without them, the file is a project of its own)."""
     checked_style(style)
     with _collector_paused():
-        return _fix_text(text, path, settings, style, unsafe, target)
+        return _fix_text(text, path, settings, style, unsafe, target, projects)
 
 
 @contextmanager
@@ -60,9 +64,10 @@ def _fix_text(
     style: str,
     unsafe: bool,
     target: tuple[int, int] | None,
+    projects: Projects | None,
 ) -> FixOutcome:
     target = target or parse_target(settings.target_version) or DEFAULT_TARGET
-    result = check_source(text, path, settings)
+    result = check_source(text, path, settings, projects)
     initial = tuple(result.findings)
     if result.syntax_error:
         message = result.findings[0].message if result.findings else "SyntaxError"
@@ -79,13 +84,13 @@ def _fix_text(
         if not chosen:
             break
         fixed = apply_edits(current, [edit for plan in chosen for edit in plan.edits])
-        checked = _recheck(fixed, path, settings)
+        checked = _recheck(fixed, path, settings, projects)
         if isinstance(checked, str) and len(chosen) > 1:
             # Plans made on the same text can clash (one declares 'nonlocal i' for a
             # binding only the other's region had): apply one, re-plan the rest.
             chosen = chosen[:1]
             fixed = apply_edits(current, list(chosen[0].edits))
-            checked = _recheck(fixed, path, settings)
+            checked = _recheck(fixed, path, settings, projects)
         if isinstance(checked, str):
             broken = _compile_error(current, path)
             if broken is not None:
@@ -200,7 +205,9 @@ def _compile_error(text: str, path: str) -> str | None:
     return None
 
 
-def _recheck(fixed: str, path: str, settings: Settings) -> FileResult | str:
+def _recheck(
+    fixed: str, path: str, settings: Settings, projects: Projects | None
+) -> FileResult | str:
     """The fixed text's findings, or why it does not compile.  One parse serves both:
     compiling the tree runs the compiler's own checks (scopes, ``nonlocal``...)."""
     try:
@@ -208,7 +215,7 @@ def _recheck(fixed: str, path: str, settings: Settings) -> FileResult | str:
         compile(tree, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return f"the fixed code does not compile: {error}"
-    return check_parsed(fixed, tree, path, settings)
+    return check_parsed(fixed, tree, path, settings, projects)
 
 
 def _explain(

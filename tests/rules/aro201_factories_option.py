@@ -14,5 +14,9 @@ config = make_config()
 helper = db.other()
 
 
+async def use():
+    return pool, other_pool, database, config, helper
+
+
 def task():
-    asyncio.run(asyncio.sleep(0))
+    asyncio.run(use())

@@ -1,5 +1,5 @@
-"""ARO201 loop-bound-global: every known factory family, cached in a module global of a
-module where a synchronous function starts event loops."""
+"""ARO201 loop-bound-global: every known factory family, cached in a module global that
+a coroutine run by a synchronous function (a new event loop per call) reaches."""
 
 import asyncio
 from asyncio import Lock as AsyncLock
@@ -121,7 +121,24 @@ class Holder:
     lock = asyncio.Lock()
 
 
+# What the task's coroutine reaches: each global above is read here, or by a function
+# it awaits.  ``settings``, ``timeout`` and ``Holder.lock`` are read too, and are fine.
+async def use_everything():
+    await get_pool()
+    await get_pool_from_import()
+    await get_connection()
+    await get_rabbit()
+    await get_plain_rabbit()
+    set_client()
+    return (
+        client, session, other_session, connector, cache, cache_from_url, cache_pool,
+        redis_pool, strict, redis_cls_from_url, engine, mongo, mongo_too, queue, lock,
+        aliased_lock, event, semaphore, condition, typed_client, optional_lock,
+        first_queue, second_queue, settings, timeout, Holder.lock,
+    )  # fmt: skip
+
+
 # The synchronous function that starts a new loop per call, making all of the above
 # live on the first loop only.
 def task(job_id):
-    return asyncio.run(get_pool())
+    return asyncio.run(use_everything())

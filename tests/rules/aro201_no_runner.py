@@ -1,5 +1,5 @@
-"""A library module that never starts a loop itself: no ARO201 (cross-module detection
-is planned, not part of this rule yet)."""
+"""A library module that never starts a loop, and that no entry point of the project
+reaches: no ARO201.  (tests/fixtures/project_seed has the cross-module case.)"""
 
 import asyncpg
 import httpx

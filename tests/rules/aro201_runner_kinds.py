@@ -1,5 +1,6 @@
 """ARO201 follows every kind of loop starter in a sync function: a method, a wrapper,
-async_to_sync.  The message names the first sync scope that starts a loop."""
+async_to_sync.  The message names the first entry point (in line order) that reaches
+the global, and the chain."""
 
 import asyncio
 
@@ -13,6 +14,14 @@ def run_sync(coro):
     return asyncio.run(coro)
 
 
+async def fetch(url):
+    return await client.get(url)
+
+
+def through_wrapper():
+    return run_sync(fetch("https://example.invalid"))
+
+
 class Command:
     def handle(self):
-        async_to_sync(client.get)("https://example.invalid")
+        async_to_sync(fetch)("https://example.invalid")

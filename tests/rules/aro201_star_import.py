@@ -8,5 +8,10 @@ cache = from_url("redis://localhost")  # error: ARO201
 unrelated = Future
 
 
+async def use():
+    async with lock:
+        return await cache.get("key"), unrelated
+
+
 def task():
-    run(sleep(0))
+    run(use())

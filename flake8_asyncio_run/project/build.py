@@ -1,0 +1,204 @@
+"""Building a project's index: from the cache where files did not change, else by
+summarising, and without a parse for modules that cannot matter to the others.
+
+A module is summarised when its text passes the prefilter of the rules (a runner
+could be called there) or spells a word that every module relevant across modules
+spells: ``async``, ``await``, RQ's ``enqueue`` or ``job``, a loop-bound factory's
+name.  A module left out may still call a wrapper another module defines, or a
+function that reads a cached global: so the names of those (``ProjectIndex.words``)
+are looked for in the modules left out, and those that spell one are summarised too,
+until no new name turns up.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from flake8_asyncio_run.options import AnalysisOptions
+from flake8_asyncio_run.prefilter import has_any_word, might_run_event_loops_bytes
+from flake8_asyncio_run.project.cache import Entry, IndexCache, Stored, digest
+from flake8_asyncio_run.project.context import ModuleContext
+from flake8_asyncio_run.project.facts import ModuleFacts
+from flake8_asyncio_run.project.index import ProjectIndex
+from flake8_asyncio_run.project.layout import ModuleName, module_name, project_files
+from flake8_asyncio_run.project.summarize import summarize
+from flake8_asyncio_run.resolution import KNOWN_FACTORIES
+from flake8_asyncio_run.sourcefile import decode_source
+
+_STATIC_WORDS = (b"async", b"await", b"enqueue", b"job")
+
+
+@dataclass
+class Project:
+    root: Path | None
+    index: ProjectIndex
+    names: dict[str, ModuleName]
+
+    def context(self, path: str, trusted: bool = True) -> ModuleContext:
+        """``trusted``: the text to analyse is the file the index read."""
+        absolute = os.path.abspath(path)
+        name = self.names.get(absolute)
+        if name is None:
+            return ModuleContext(self.index, module_name(absolute, self.root), False)
+        return ModuleContext(self.index, name, trusted)
+
+
+def summarize_source(data: bytes, name: ModuleName, options: AnalysisOptions) -> ModuleFacts | None:
+    """A module's facts, or None when its bytes do not decode or parse."""
+    try:
+        text = decode_source(data).text
+        tree = ast.parse(text)
+        return summarize(tree, name.name, name.is_package, options)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def worth_summarising(data: bytes, options: AnalysisOptions) -> bool:
+    words = [*_STATIC_WORDS, *_factory_words(options)]
+    return any(word in data for word in words) or might_run_event_loops_bytes(data, options)
+
+
+def _factory_words(options: AnalysisOptions) -> list[bytes]:
+    names = [*KNOWN_FACTORIES, *options.factories]
+    return list(dict.fromkeys(n.rpartition(".")[2].encode("utf-8") for n in names if n))
+
+
+def build_project(
+    root: Path | None,
+    options: AnalysisOptions,
+    excludes: Sequence[str],
+    named: Iterable[str] = (),
+    use_cache: bool = True,
+) -> Project:
+    """The index of the project at ``root`` (every file under it, and the ``named``
+    ones); of the named files alone when there is no root."""
+    named = [os.path.abspath(p) for p in named]
+    files = project_files(root, excludes, named) if root is not None else list(dict.fromkeys(named))
+    cache = IndexCache(root, options) if use_cache and root is not None else None
+    builder = _Builder(root, options, cache.load() if cache else Stored())
+    for path in files:
+        builder.add(path)
+    index = builder.finish()
+    if cache is not None and builder.changed:
+        cache.save(Stored(builder.entries_by_key(), index.words))
+    return Project(root, index, builder.names)
+
+
+class _Builder:
+    def __init__(self, root: Path | None, options: AnalysisOptions, stored: Stored) -> None:
+        self.root = root
+        self.options = options
+        self.stored = stored
+        self.entries: dict[str, Entry] = {}
+        self.names: dict[str, ModuleName] = {}
+        #: Skipped files: the words each was already checked for, and its bytes if read.
+        self.checked: dict[str, frozenset[str]] = {}
+        self.data: dict[str, bytes] = {}
+        self.changed = False
+
+    def key(self, path: str) -> str:
+        return os.path.relpath(path, self.root) if self.root is not None else path
+
+    def add(self, path: str) -> None:
+        name = module_name(path, self.root)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return
+        old = self.stored.entries.get(self.key(path))
+        if old is not None and old.fresh(stat):
+            self._keep(path, name, old, self.stored.words_checked)
+            return
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return
+        self.changed = True
+        found = digest(data)
+        if old is not None and old.digest == found:
+            self._keep(path, name, old.restamped(stat), self.stored.words_checked)
+            return
+        facts = (
+            summarize_source(data, name, self.options)
+            if worth_summarising(data, self.options)
+            else None
+        )
+        entry = Entry(stat.st_size, stat.st_mtime_ns, found, facts, time.time_ns())
+        if facts is None:
+            self.data[path] = data
+        self._keep(path, name, entry, frozenset())
+
+    def _keep(self, path: str, name: ModuleName, entry: Entry, checked: frozenset[str]) -> None:
+        if entry.facts is not None and entry.facts.name != name.name:
+            entry = replace(entry, facts=replace(entry.facts, name=name.name))
+        self.entries[path] = entry
+        self.names[path] = name
+        if entry.facts is None:
+            self.checked[path] = checked
+
+    def index(self) -> ProjectIndex:
+        facts = [e.facts for e in self.entries.values() if e.facts is not None]
+        others = {
+            name.short: name.name
+            for path, name in self.names.items()
+            if name.short is not None and self.entries[path].facts is not None
+        }
+        return ProjectIndex(facts, self.options, _unique(others, self.names.values()))
+
+    def finish(self) -> ProjectIndex:
+        index = self.index()
+        while True:
+            words = index.words
+            found = False
+            for path, checked in list(self.checked.items()):
+                missing = words - checked
+                if not missing:
+                    continue
+                data = self.data.get(path)
+                if data is None:
+                    data = _read(path)
+                    if data is None:
+                        continue
+                    self.data[path] = data
+                self.checked[path] = checked | words
+                if has_any_word(data, missing):
+                    found |= self._summarise_late(path, data)
+            if not found:
+                return index
+            index = self.index()
+
+    def _summarise_late(self, path: str, data: bytes) -> bool:
+        facts = summarize_source(data, self.names[path], self.options)
+        self.changed = True
+        if facts is None:
+            return False
+        self.entries[path] = replace(self.entries[path], facts=facts)
+        del self.checked[path]
+        return True
+
+    def entries_by_key(self) -> dict[str, Entry]:
+        return {self.key(path): entry for path, entry in self.entries.items()}
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _unique(others: dict[str, str], names: Iterable[ModuleName]) -> dict[str, str]:
+    """Short names that name one module, and none that is a module's own name."""
+    counts: dict[str, int] = {}
+    for name in names:
+        if name.short is not None:
+            counts[name.short] = counts.get(name.short, 0) + 1
+    own = {name.name for name in names}
+    return {s: n for s, n in others.items() if counts.get(s) == 1 and s not in own}

@@ -1,0 +1,18 @@
+"""What the analysis of one file needs from its project."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flake8_asyncio_run.project.index import ProjectIndex
+from flake8_asyncio_run.project.layout import ModuleName
+
+
+@dataclass(frozen=True)
+class ModuleContext:
+    index: ProjectIndex
+    name: ModuleName
+    #: The index was built from the very text analysed (``check`` and flake8 read the
+    #: file the index read); False for an editor's buffer or standard input, whose
+    #: facts then replace the module's in the index.
+    trusted: bool = True
