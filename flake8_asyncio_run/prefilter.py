@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flake8_asyncio_run.options import AnalysisOptions
-from flake8_asyncio_run.resolution import KNOWN_FACTORIES, KNOWN_RUNNERS
+from flake8_asyncio_run.resolution import KNOWN_RUNNERS, factory_names
 from flake8_asyncio_run.rules import RULES, Rule
 
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -158,7 +158,7 @@ def _test(options: AnalysisOptions) -> _Test:
     # The registry is read on every call (six rows), so a rule added to it counts.
     triggers = rule_triggers(RULES.values())
     if triggers is not None and any(r.factory_triggered for r in RULES.values()):
-        triggers = tuple(sorted({*triggers, *KNOWN_FACTORIES, *options.factories}))
+        triggers = tuple(sorted({*triggers, *factory_names(options.factories)}))
     return _compile(options.runners, triggers)
 
 

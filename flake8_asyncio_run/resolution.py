@@ -67,6 +67,16 @@ KNOWN_FACTORIES: dict[str, str] = {
     "motor.motor_asyncio.AsyncIOMotorClient": "Motor client",
     "aio_pika.connect": "aio-pika connection",
     "aio_pika.connect_robust": "aio-pika connection",
+    "psycopg_pool.AsyncConnectionPool": "psycopg AsyncConnectionPool",
+    "psycopg_pool.pool_async.AsyncConnectionPool": "psycopg AsyncConnectionPool",
+    "psycopg.AsyncConnection.connect": "psycopg AsyncConnection",
+    "psycopg.connection_async.AsyncConnection.connect": "psycopg AsyncConnection",
+    "aiomysql.create_pool": "aiomysql pool",
+    "aiomysql.pool.create_pool": "aiomysql pool",
+    "aiomysql.connect": "aiomysql connection",
+    "aiosqlite.connect": "aiosqlite connection",
+    "databases.Database": "databases Database",
+    "elasticsearch.AsyncElasticsearch": "AsyncElasticsearch client",
     "asyncio.Queue": "asyncio.Queue",
     "asyncio.Lock": "asyncio.Lock",
     "asyncio.Event": "asyncio.Event",
@@ -84,6 +94,22 @@ def runner_table(configured: Iterable[str] = ()) -> dict[str, RunnerKind]:
         if name and name not in runners:
             runners[name] = RunnerKind("custom", "wrapper", f"{name}()")
     return runners
+
+
+#: (what built the object, the method) -> the resource the method returns: a client
+#: made from a session object (``aioboto3.Session().client("s3")``).
+METHOD_FACTORIES: dict[tuple[str, str], str] = {
+    (session, method): f"aioboto3 {method}"
+    for session in ("aioboto3.Session", "aioboto3.session.Session")
+    for method in ("client", "resource")
+}
+
+
+def factory_names(configured: Iterable[str] = ()) -> tuple[str, ...]:
+    """Every factory as a dotted name (a method factory as ``made_by.method``): what
+    the prefilter looks for in a file's text."""
+    methods = (f"{made_by}.{method}" for made_by, method in METHOD_FACTORIES)
+    return tuple(dict.fromkeys([*KNOWN_FACTORIES, *methods, *configured]))
 
 
 # --- Scopes and bindings -----------------------------------------------------------------
@@ -443,9 +469,9 @@ def absolute_module(node: ast.ImportFrom, package: str | None) -> str | None:
     it cannot be known: no package, or more dots than the package has parts."""
     if not node.level:
         return node.module or ""
-    if package is None:
+    if not package:  # unknown, or a top-level module: no package to be relative to
         return None
-    parts = package.split(".") if package else []
+    parts = package.split(".")
     if node.level - 1 > len(parts) or (node.level - 1 == len(parts) and not node.module):
         return None
     base = parts[: len(parts) - (node.level - 1)]
@@ -611,4 +637,23 @@ class Resolver:
 
     def factory(self, call: ast.Call, scope: Scope) -> str | None:
         qualname = self.qualname(call.func, scope)
-        return self.factories.get(qualname) if qualname else None
+        if qualname is not None:
+            return self.factories.get(qualname)
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            made_by = self._constructor_of(func.value, scope)
+            if made_by is not None:
+                return METHOD_FACTORIES.get((made_by, func.attr))
+        return None
+
+    def _constructor_of(self, value: ast.AST, scope: Scope) -> str | None:
+        """What built an object: ``aioboto3.Session`` for ``aioboto3.Session()``, or
+        for a name bound once to that call."""
+        if isinstance(value, ast.Name):
+            found = self.lookup(value.id, scope)
+            if found is None or len(found[1]) != 1 or found[1][0].kind != "alias":
+                return None
+            value, scope = found[1][0].node, found[0]
+        if isinstance(value, ast.Call):
+            return self.qualname(value.func, scope)
+        return None

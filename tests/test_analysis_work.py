@@ -140,5 +140,5 @@ def test_skipping_the_declaration_scan_would_change_answers(
     calls = [
         n for n in ast.walk(tree) if isinstance(n, ast.Call) and ast.unparse(n).startswith("run(")
     ]
-    found = [resolver.runner_kind(c, builder.scope_of_call[id(c)]) for c in calls]
+    found = [resolver.runner(c, builder.scope_of_call[id(c)]) for c in calls]
     assert sum(kind is not None for kind in found) == runners_without_scan

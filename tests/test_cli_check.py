@@ -42,6 +42,10 @@ MIXED = textwrap.dedent(
         asyncio.run(b())
         for item in items:
             asyncio.run(c(item))
+
+
+    async def a():
+        return await client.get("https://example.invalid")
     """
 )
 _LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<msg>.+)$")

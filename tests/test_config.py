@@ -22,7 +22,7 @@ SOURCE = textwrap.dedent(
 
 
     def starter():
-        asyncio.run(c())
+        asyncio.run(use())
 
 
     def with_run_sync():
@@ -33,6 +33,10 @@ SOURCE = textwrap.dedent(
     def with_block_on():
         u.block_on(a())
         u.block_on(b())
+
+
+    async def use():
+        return pool, other
     """
 )
 #: Which configured name each reported line proves.

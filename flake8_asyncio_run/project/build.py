@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import os
 import time
+from stat import S_ISREG
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +28,7 @@ from flake8_asyncio_run.project.facts import ModuleFacts
 from flake8_asyncio_run.project.index import ProjectIndex
 from flake8_asyncio_run.project.layout import ModuleName, module_name, project_files
 from flake8_asyncio_run.project.summarize import summarize
-from flake8_asyncio_run.resolution import KNOWN_FACTORIES
+from flake8_asyncio_run.resolution import factory_names
 from flake8_asyncio_run.sourcefile import decode_source
 
 _STATIC_WORDS = (b"async", b"await", b"enqueue", b"job")
@@ -64,7 +65,7 @@ def worth_summarising(data: bytes, options: AnalysisOptions) -> bool:
 
 
 def _factory_words(options: AnalysisOptions) -> list[bytes]:
-    names = [*KNOWN_FACTORIES, *options.factories]
+    names = factory_names(options.factories)
     return list(dict.fromkeys(n.rpartition(".")[2].encode("utf-8") for n in names if n))
 
 
@@ -109,6 +110,8 @@ class _Builder:
         try:
             stat = os.stat(path)
         except OSError:
+            return
+        if not S_ISREG(stat.st_mode):  # a FIFO or a device would block the read
             return
         old = self.stored.entries.get(self.key(path))
         if old is not None and old.fresh(stat):
