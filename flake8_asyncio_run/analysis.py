@@ -125,7 +125,12 @@ class _FileAnalysis:
         self.builder = ScopeBuilder(tree, "global" in text or "nonlocal" in text, package)
         self.index = _project_index(self.builder, name, options, context)
         self.resolver = Resolver(
-            self.builder, options.runners, options.factories, name.name, self.index.role
+            self.builder,
+            options.runners,
+            options.factories,
+            name.name,
+            self.index.role,
+            self.index.canonical,
         )
         self.findings: list[Finding] = []
         self.runner_calls: dict[int, RunnerCall] = {}

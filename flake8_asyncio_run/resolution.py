@@ -538,6 +538,7 @@ class Resolver:
         extra_factories: Iterable[str] = (),
         module: str = "__main__",
         roles: RoleLookup | None = None,
+        canonical: Callable[[str], str] = str,
     ) -> None:
         self.builder = builder
         self.runners = runner_table(extra_runners)
@@ -549,6 +550,9 @@ class Resolver:
         #: to ``module.name``, as other modules import them.
         self.module = module
         self.roles = roles
+        #: The name a re-export stands for (``app.utils.run_sync`` ->
+        #: ``app.utils.async_utils.run_sync``), so configured runners match either.
+        self.canonical = canonical
 
     # Names ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> tuple[Scope, list[Binding]] | None:
@@ -618,7 +622,7 @@ class Resolver:
         qualname = self.qualname(func, scope)
         if qualname is None:
             return None
-        kind = self.runners.get(qualname)
+        kind = self.runners.get(qualname) or self.runners.get(self.canonical(qualname))
         if kind is not None:
             return None if kind.form == "async_to_sync" else RunnerMatch(kind, kind)
         role = self.roles(qualname) if self.roles is not None else None

@@ -18,16 +18,15 @@ Each file is checked three ways, and all three must agree exactly:
 from __future__ import annotations
 
 import dataclasses
-import re
 import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pytest
+from spec_files import Report, RuleFile, _parse_reports, parse_rule_file
 
 from flake8_asyncio_run.analysis import analyze_source
 from flake8_asyncio_run.findings import Finding
@@ -36,69 +35,6 @@ from flake8_asyncio_run.rules import RULES, ModuleReporter, Reporter, ScopeRepor
 
 RULES_DIR = Path(__file__).parent / "rules"
 RULE_FILES = sorted(RULES_DIR.glob("*.py"))
-
-#: One expected code, with the column it must be reported at when pinned.
-_EXPECTED = r"ARO\d+(?::\d+)?"
-_ERROR = re.compile(rf"#\s*error:\s*(?P<codes>{_EXPECTED}(?:\s*,\s*{_EXPECTED})*)\s*$")
-_OPTIONS = re.compile(r"^#\s*options:\s*(?P<body>.+)$")
-_FLAKE8_LINE = re.compile(
-    r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<msg>.*)$"
-)
-
-#: (line, 1-based column, code, message): what every front end reports.
-Report = tuple[int, int, str, str]
-
-
-@dataclass(frozen=True)
-class RuleFile:
-    path: Path
-    expected: frozenset[tuple[int, str]]
-    options: tuple[tuple[str, tuple[str, ...]], ...]
-    #: ((line, code), 1-based column) for the annotations that pin one.
-    columns: tuple[tuple[tuple[int, str], int], ...] = ()
-
-    @property
-    def analysis_options(self) -> AnalysisOptions:
-        values = dict(self.options)
-        return AnalysisOptions(
-            values.get("asyncio-runners", ()), values.get("loop-bound-factories", ())
-        )
-
-    @property
-    def flags(self) -> list[str]:
-        return [f"--{key}={','.join(names)}" for key, names in self.options]
-
-
-def parse_rule_file(path: Path) -> RuleFile:
-    expected: set[tuple[int, str]] = set()
-    columns: dict[tuple[int, str], int] = {}
-    options: list[tuple[str, tuple[str, ...]]] = []
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
-        match = _ERROR.search(line)
-        if match:
-            for item in match.group("codes").split(","):
-                code, _, column = item.strip().partition(":")
-                expected.add((number, code))
-                if column:
-                    columns[(number, code)] = int(column)
-        option = _OPTIONS.match(line)
-        if option and number <= 5:
-            for part in option.group("body").split(";"):
-                key, _, value = part.partition("=")
-                names = tuple(n.strip() for n in value.split(",") if n.strip())
-                options.append((key.strip(), names))
-    return RuleFile(path, frozenset(expected), tuple(options), tuple(sorted(columns.items())))
-
-
-def _parse_reports(output: str) -> dict[str, set[Report]]:
-    reports: dict[str, set[Report]] = defaultdict(set)
-    for line in output.splitlines():
-        match = _FLAKE8_LINE.match(line)
-        assert match, f"unexpected output line: {line!r}"
-        reports[str(Path(match["path"]).resolve())].add(
-            (int(match["line"]), int(match["col"]), match["code"], match["msg"])
-        )
-    return reports
 
 
 def _groups() -> dict[tuple[str, ...], list[Path]]:

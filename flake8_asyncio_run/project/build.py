@@ -15,10 +15,10 @@ from __future__ import annotations
 import ast
 import os
 import time
-from stat import S_ISREG
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from stat import S_ISREG
 
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.prefilter import has_any_word, might_run_event_loops_bytes
