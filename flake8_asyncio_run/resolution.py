@@ -650,7 +650,7 @@ class Resolver:
                 return METHOD_FACTORIES.get((made_by, func.attr))
         return None
 
-    def _constructor_of(self, value: ast.AST, scope: Scope) -> str | None:
+    def _constructor_of(self, value: ast.AST | None, scope: Scope) -> str | None:
         """What built an object: ``aioboto3.Session`` for ``aioboto3.Session()``, or
         for a name bound once to that call."""
         if isinstance(value, ast.Name):
