@@ -2,23 +2,31 @@
 
 The test is derived from the rules (``rules.RULES``): each rule declares whether its
 findings need a runner call (``Rule.needs_runner``), and, if not, which calls can
-trigger it (``Rule.triggers``).  Every rule shipped today needs a runner (ARO104 and
-ARO201 need one in the same scope or module, a wrapper needs one in its body).  Resolution
-only ever recognises a runner, or a trigger, through a qualified name ``root.….name``
-whose ``root`` was bound by an absolute import (``import root…`` or
-``from root… import …``; relative imports never resolve).  So a file can have findings
-only if, for one dotted name ``root.….name`` among the runners (the known ones in
-``resolution.KNOWN_RUNNERS`` plus the configured ones) and the triggers of the rules
-that need no runner:
+trigger it (``Rule.triggers``, and the loop-bound factories for a rule declared
+``factory_triggered``).  Every rule shipped today but ARO201 needs a runner in the file
+(ARO104 in the same scope, a wrapper in its body); ARO201 needs a factory call, whose
+result the file caches.  Resolution recognises a library runner, a factory or a
+trigger only through a qualified name ``root.….name`` whose ``root`` was bound by an
+import: an absolute one (``import root…``, ``from root… import …``), or, for the
+configured runners and factories, which live in the user's own project, a relative one
+(``from .utils import run_sync``).  So a file can have findings of its own only if, for
+one dotted name ``root.….name`` among the runners (``resolution.KNOWN_RUNNERS`` plus
+the configured ones), the factories and the triggers:
 
 1. ``root`` is imported: it appears as a whole word right after ``import``, ``from`` or
-   a comma (``import os, asyncio``), across spaces and backslash continuations.  This
-   is the key on the runner modules' names: ``asyncio``, ``anyio``, ``trio``,
-   ``asgiref`` and the roots of configured runners, never the word ``run`` alone;
-2. and ``name`` (``run``, ``async_to_sync``, a configured runner's last part) appears
-   as a whole word somewhere, since the call names it (``asyncio.run(...)``,
-   ``from asyncio import run as go``, ``go = asyncio.run``, ``from asyncio import *``
-   then ``run(...)``).
+   a comma (``import os, asyncio``), across spaces and backslash continuations (for a
+   configured name, a relative ``from .`` import will do).  This is the key on the
+   modules' names: ``asyncio``, ``anyio``, ``trio``, ``asgiref``, ``asyncpg``… and the
+   roots of configured names, never the word ``run`` alone;
+2. and ``name`` (``run``, ``async_to_sync``, ``create_pool``, a configured name's last
+   part) appears as a whole word somewhere, since the call names it
+   (``asyncio.run(...)``, ``from asyncio import run as go``, ``go = asyncio.run``,
+   ``from asyncio import *`` then ``run(...)``).
+
+Findings that come through other modules (a call of a wrapper defined elsewhere, a
+global a task two modules away reaches) need the project index: its ``words`` (the
+names of its pass-throughs, entries, cached globals and of the functions that read
+them) are passed in, and a file spelling one of them as a whole word passes too.
 
 Both are tested on the raw text (comments and strings included), so the test may say
 yes to a file without findings, never no to one with findings.  Two details keep that
@@ -38,6 +46,7 @@ corpus, and that a rule declared with ``needs_runner=False`` is let through.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,6 +59,8 @@ from flake8_asyncio_run.rules import RULES, Rule
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _GAP_BYTES = b" \t\f"
+#: ``from .x import`` and ``from . import``, at the start of a line or after ``;``.
+_RELATIVE_IMPORT = re.compile(rb"(?:^|[;\n])[ \t\f]*from[ \t\f\\\r\n]+\.", re.M)
 
 
 @dataclass(frozen=True)
@@ -60,12 +71,22 @@ class _Test:
     #: when every file must pass.
     pairs: tuple[tuple[bytes, tuple[bytes, ...]], ...] | None
 
+    #: The last parts of the configured runners and factories, which a relative
+    #: import may bring in.
+    relative: tuple[bytes, ...] = ()
+
     def passes(self, data: bytes) -> bool:
         if self.pairs is None:
             return True
-        return any(
+        if any(
             _imported(data, root) and any(_has_word(data, name) for name in names)
             for root, names in self.pairs
+        ):
+            return True
+        return (
+            bool(self.relative)
+            and _RELATIVE_IMPORT.search(data) is not None
+            and any(_has_word(data, name) for name in self.relative)
         )
 
 
@@ -142,24 +163,30 @@ def _pairs(dotted_names: Iterable[str]) -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=32)
-def _compile(runners: tuple[str, ...], triggers: tuple[str, ...] | None) -> _Test:
+def _compile(
+    runners: tuple[str, ...], triggers: tuple[str, ...] | None, configured: tuple[str, ...]
+) -> _Test:
     if triggers is None:
         return _Test(None)
     pairs = _pairs([*KNOWN_RUNNERS, *runners, *triggers])
+    relative = sorted({name.rpartition(".")[2] for name in configured if name})
     return _Test(
         tuple(
             (root.encode("utf-8"), tuple(name.encode("utf-8") for name in sorted(names)))
             for root, names in sorted(pairs.items())
-        )
+        ),
+        tuple(name.encode("utf-8") for name in relative),
     )
 
 
 def _test(options: AnalysisOptions) -> _Test:
     # The registry is read on every call (six rows), so a rule added to it counts.
     triggers = rule_triggers(RULES.values())
-    if triggers is not None and any(r.factory_triggered for r in RULES.values()):
+    factories = any(r.factory_triggered for r in RULES.values())
+    if triggers is not None and factories:
         triggers = tuple(sorted({*triggers, *factory_names(options.factories)}))
-    return _compile(options.runners, triggers)
+    configured = (*options.runners, *(options.factories if factories else ()))
+    return _compile(options.runners, triggers, configured)
 
 
 def has_any_word(data: bytes, words: Iterable[str]) -> bool:

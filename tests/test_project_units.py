@@ -247,3 +247,21 @@ def test_a_module_the_prefilter_skips_is_still_found_by_its_words(tmp_path: Path
     project = build_project(tmp_path, AnalysisOptions(), (), use_cache=False)
     assert "tasks" in project.index.modules
     assert [f[1] for f in findings(tmp_path, "tasks.py")] == ["ARO101"]
+
+
+def test_a_configured_runner_imported_relatively(tmp_path: Path) -> None:
+    """A configured runner whose body the index cannot judge (it hands the coroutine to
+    a loop it keeps), imported with a relative import: still a runner."""
+    make(tmp_path, {
+        "pyproject.toml": "",
+        "myproj/__init__.py": "",
+        "myproj/utils.py": "def run_sync(coro):\n    return LOOP.run_until_complete(coro)\n",
+        "myproj/tasks.py": "from .utils import run_sync\n\n\ndef task():\n"
+                           "    run_sync(a())\n    run_sync(b())\n",
+    })  # fmt: skip
+    options = AnalysisOptions(("myproj.utils.run_sync",), ())
+    path = tmp_path / "myproj" / "tasks.py"
+    context = Projects(options, (), [str(path)], use_cache=False).context(str(path))
+    analysis = analyze_source(path.read_text("utf-8"), str(path), options, context)
+    assert [(f.span.line, f.code) for f in analysis.findings] == [(6, "ARO101")]
+    assert analysis.findings[0].message.startswith("myproj.utils.run_sync() starts a 2nd")
