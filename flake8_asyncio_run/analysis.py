@@ -19,7 +19,7 @@ from flake8_asyncio_run.prefilter import might_run_event_loops
 from flake8_asyncio_run.project.context import ModuleContext
 from flake8_asyncio_run.project.index import ProjectIndex
 from flake8_asyncio_run.project.layout import ModuleName, module_name, project_root
-from flake8_asyncio_run.project.summarize import summarize_scopes
+from flake8_asyncio_run.project.summarize import summarize
 from flake8_asyncio_run.resolution import (
     Resolver,
     RunnerMatch,
@@ -245,7 +245,8 @@ def _project_index(
     (or an empty one) with this module's facts in place of what it had."""
     if context is not None and context.trusted and name.name in context.index.modules:
         return context.index
-    facts = summarize_scopes(builder, name.name, options)
+    assert isinstance(builder.module.node, ast.Module)
+    facts = summarize(builder.module.node, name.name, name.is_package, options)
     base = context.index if context is not None else ProjectIndex((), options)
     return base.replaced(facts)
 

@@ -1,10 +1,10 @@
 """Building a project's index: from the cache where files did not change, else by
 summarising, and without a parse for modules that cannot matter to the others.
 
-A module is summarised when its text passes the prefilter of the rules (a runner
-could be called there) or spells a word that every module relevant across modules
-spells: ``async``, ``await``, RQ's ``enqueue`` or ``job``, a loop-bound factory's
-name.  A module left out may still call a wrapper another module defines, or a
+A module is summarised when its text passes the prefilter of the rules (a runner or a
+loop-bound factory could be called there) or spells a word that a module relevant
+across modules spells: ``async``, ``await``, RQ's ``enqueue`` or ``job``.  A module
+left out may still call a wrapper another module defines, or a
 function that reads a cached global: so the names of those (``ProjectIndex.words``)
 are looked for in the modules left out, and those that spell one are summarised too,
 until no new name turns up.
@@ -28,10 +28,11 @@ from flake8_asyncio_run.project.facts import ModuleFacts
 from flake8_asyncio_run.project.index import ProjectIndex
 from flake8_asyncio_run.project.layout import ModuleName, module_name, project_files
 from flake8_asyncio_run.project.summarize import summarize
-from flake8_asyncio_run.resolution import factory_names
 from flake8_asyncio_run.sourcefile import decode_source
 
-_STATIC_WORDS = (b"async", b"await", b"enqueue", b"job")
+#: Whole words: the syntax of coroutines and RQ's ``@job``.  (``enqueue`` is looked for
+#: anywhere: ``enqueue_call``, ``enqueue_at``.)
+_STATIC_WORDS = ("async", "await", "job")
 
 
 @dataclass
@@ -60,13 +61,11 @@ def summarize_source(data: bytes, name: ModuleName, options: AnalysisOptions) ->
 
 
 def worth_summarising(data: bytes, options: AnalysisOptions) -> bool:
-    words = [*_STATIC_WORDS, *_factory_words(options)]
-    return any(word in data for word in words) or might_run_event_loops_bytes(data, options)
-
-
-def _factory_words(options: AnalysisOptions) -> list[bytes]:
-    names = factory_names(options.factories)
-    return list(dict.fromkeys(n.rpartition(".")[2].encode("utf-8") for n in names if n))
+    """The rules' own prefilter (a runner or a loop-bound factory could be called
+    here), or the words of coroutines and RQ jobs."""
+    if b"enqueue" in data or has_any_word(data, _STATIC_WORDS):
+        return True
+    return might_run_event_loops_bytes(data, options)
 
 
 def build_project(

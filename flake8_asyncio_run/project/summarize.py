@@ -9,7 +9,8 @@ after ``repo = Repo()`` (or ``Repo().save()``) is too.  Nothing dynamic is follo
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
 
 from flake8_asyncio_run.cached_globals import cached_assignments
 from flake8_asyncio_run.options import AnalysisOptions
@@ -27,24 +28,46 @@ def summarize(
     tree: ast.Module, module: str, is_package: bool, options: AnalysisOptions
 ) -> ModuleFacts:
     package = module if is_package else module.rpartition(".")[0]
-    return summarize_scopes(ScopeBuilder(tree, True, package), module, options)
-
-
-def summarize_scopes(builder: ScopeBuilder, module: str, options: AnalysisOptions) -> ModuleFacts:
-    """``summarize`` for a module whose scopes are built already (with its package)."""
+    builder = _LoadCollector(tree, package)
     resolver = Resolver(builder, options.runners, options.factories, module)
     return _Summary(builder, resolver, module).facts()
 
 
+class _LoadCollector(ScopeBuilder):
+    """The scope builder's one pass, also keeping every name and attribute it reads
+    with its scope: what ``reads`` is made of, without a second walk."""
+
+    _handlers: ClassVar[dict[type, Callable[[ScopeBuilder, Any], None]]] = {}
+
+    def __init__(self, tree: ast.Module, package: str) -> None:
+        self.loads: list[tuple[ast.Name | ast.Attribute, Scope]] = []
+        super().__init__(tree, True, package)
+
+    def visit(self, node: ast.AST) -> None:
+        if type(node) is ast.Name:
+            if isinstance(node.ctx, ast.Load):
+                self.loads.append((node, self._current))
+            return
+        super().visit(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.loads.append((node, self._current))
+        self.generic_visit(node)
+
+
 class _Summary:
-    def __init__(self, builder: ScopeBuilder, resolver: Resolver, module: str) -> None:
+    def __init__(self, builder: _LoadCollector, resolver: Resolver, module: str) -> None:
         self.builder = builder
         self.resolver = resolver
         self.module = module
+        #: id(scope) -> the reads of the summarised function it is (or is nested in).
+        self.reads: dict[int, list[str]] = {}
 
     def facts(self) -> ModuleFacts:
         functions: list[FunctionFacts] = []
         classes: list[str] = []
+        self._group_reads()
         for name, node, scope in self._definitions():
             if isinstance(node, ast.ClassDef):
                 classes.append(f"{self.module}.{name}")
@@ -96,8 +119,16 @@ class _Summary:
     ) -> FunctionFacts:
         assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         own = {id(call) for call in self.builder.calls_by_owner.get(id(scope), [])}
-        body = node.body
-        every = calls_on_every_path(body, lambda c: self._target(c, scope, name))
+        targets: dict[int, str | None] = {}
+
+        def target(call: ast.Call, where: Scope) -> str | None:
+            if id(call) not in targets:
+                targets[id(call)] = self._target(call, where, name)
+            return targets[id(call)]
+
+        # Only a module-level synchronous function can be a pass-through or an entry.
+        roled = module_level and not isinstance(node, ast.AsyncFunctionDef)
+        every = calls_on_every_path(node.body, lambda c: target(c, scope)) if roled else set()
         parameters = _parameters(node)
         plain_call = _plain_call(node)
         calls: list[CallFacts] = []
@@ -108,20 +139,20 @@ class _Summary:
                     continue
                 if isinstance(call.func, ast.Call):
                     skipped.add(id(call.func))
-                target = self._target(call, inner_scope, name)
-                if target is None:
+                callee = target(call, inner_scope)
+                if callee is None:
                     continue
                 first = _first_argument(call)
                 calls.append(
                     CallFacts(
-                        target,
-                        inner_scope is scope and target in every and id(call) in own,
+                        callee,
+                        inner_scope is scope and callee in every and id(call) in own,
                         inner_scope is scope and _is_parameter(first, parameters),
                         call is plain_call,
                         self._work(first, inner_scope, name),
                     )
                 )
-        reads = tuple(dict.fromkeys(self._reads(scope)))
+        reads = tuple(dict.fromkeys(self.reads.get(id(scope), ())))
         return FunctionFacts(
             name,
             isinstance(node, ast.AsyncFunctionDef),
@@ -187,26 +218,38 @@ class _Summary:
             return self._callee(first, scope, function)
         return None
 
-    def _reads(self, scope: Scope) -> Iterator[str]:
-        """Module globals and imported names the function (or one nested in it) reads,
-        and the globals it binds under a ``global`` declaration."""
-        for node, inner in _nodes_with_scope(scope, self.builder):
-            if isinstance(node, ast.Name) and node.id in inner.declared_global:
-                yield f"{self.module}.{node.id}"  # read or bound: the cache is in use
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                found = self.resolver.lookup(node.id, inner)
-                if found is None:
-                    continue
-                if found[0] is self.builder.module:
-                    binding = found[1][-1]
-                    if binding.kind == "import":
-                        yield binding.qualname
-                    elif binding.kind not in ("def", "class"):
-                        yield f"{self.module}.{node.id}"
-            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-                qualname = self.resolver.qualname(node, inner)
-                if qualname is not None:
-                    yield qualname
+    def _group_reads(self) -> None:
+        """Each summarised function's reads: the module globals and imported names it
+        (or a function nested in it) reads, and the globals it declares ``global``."""
+        owner: dict[int, list[str]] = {}
+        for _name, node, scope in self._definitions():
+            tops = [scope]
+            if isinstance(node, ast.ClassDef):
+                tops = [self.builder.scope_of[id(m)] for m in node.body if _is_function(m)]
+            for top in tops:
+                reads = self.reads.setdefault(id(top), [])
+                for inner in _scopes_within(top):
+                    owner[id(inner)] = reads
+                    reads.extend(f"{self.module}.{n}" for n in sorted(inner.declared_global))
+        for load, where in self.builder.loads:
+            found = owner.get(id(where))
+            if found is not None:
+                read = self._read(load, where)
+                if read is not None:
+                    found.append(read)
+
+    def _read(self, node: ast.Name | ast.Attribute, scope: Scope) -> str | None:
+        if isinstance(node, ast.Attribute):
+            return self.resolver.qualname(node, scope)
+        found = self.resolver.lookup(node.id, scope)
+        if found is None or found[0] is not self.builder.module:
+            return None
+        binding = found[1][-1]
+        if binding.kind == "import":
+            return binding.qualname
+        if binding.kind in ("def", "class"):
+            return None
+        return f"{self.module}.{node.id}"
 
     # Jobs --------------------------------------------------------------------------------
     def _jobs(self) -> tuple[str, ...]:
@@ -250,19 +293,8 @@ def _scopes_within(scope: Scope) -> Iterator[Scope]:
         yield from _scopes_within(child)
 
 
-def _nodes_with_scope(scope: Scope, builder: ScopeBuilder) -> Iterator[tuple[ast.AST, Scope]]:
-    """Every node of a scope's body and of the scopes nested in it, with its scope."""
-    node = scope.node
-    roots: list[ast.AST] = (
-        [node.body] if isinstance(node, ast.Lambda) else list(getattr(node, "body", []))
-    )
-    stack = [(root, scope) for root in roots]
-    while stack:
-        current, owner = stack.pop()
-        yield current, owner
-        inner = builder.scope_of.get(id(current), owner) if current is not scope.node else owner
-        for child in ast.iter_child_nodes(current):
-            stack.append((child, inner))
+def _is_function(node: ast.AST) -> bool:
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
 
 
 def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> frozenset[str]:
