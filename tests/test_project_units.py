@@ -14,7 +14,7 @@ from flake8_asyncio_run.analysis import analyze_source
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.project.build import build_project
 from flake8_asyncio_run.project.every_path import calls_on_every_path
-from flake8_asyncio_run.project.layout import module_name, project_root
+from flake8_asyncio_run.project.layout import module_name, project_files, project_root
 from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.resolution import absolute_module
 
@@ -265,3 +265,16 @@ def test_a_configured_runner_imported_relatively(tmp_path: Path) -> None:
     analysis = analyze_source(path.read_text("utf-8"), str(path), options, context)
     assert [(f.span.line, f.code) for f in analysis.findings] == [(6, "ARO101")]
     assert analysis.findings[0].message.startswith("myproj.utils.run_sync() starts a 2nd")
+
+
+def test_a_nested_project_is_not_part_of_the_outer_one(tmp_path: Path) -> None:
+    make(tmp_path, {"pyproject.toml": "", "a.py": "", "vendor/lib/pyproject.toml": "",
+                    "vendor/lib/b.py": "", "vendor/c.py": ""})  # fmt: skip
+    files = project_files(tmp_path, ())
+    assert sorted(Path(f).relative_to(tmp_path).as_posix() for f in files) == [
+        "a.py",
+        "vendor/c.py",
+    ]
+    # A file named on the command line is in the project whatever its root.
+    named = project_files(tmp_path, (), [str(tmp_path / "vendor" / "lib" / "b.py")])
+    assert str(tmp_path / "vendor" / "lib" / "b.py") in named

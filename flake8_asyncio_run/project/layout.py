@@ -86,9 +86,15 @@ def _short_name(absolute: Path, parts: list[str], is_package: bool) -> str | Non
 
 
 def project_files(root: Path, excludes: Sequence[str], named: Iterable[str] = ()) -> list[str]:
-    """Every Python file of the project (excluded directories skipped), and the files
-    named on the command line, each once, as absolute paths."""
-    found = dict.fromkeys(os.path.abspath(p) for p in iter_python_files([str(root)], excludes))
+    """Every Python file of the project (excluded directories skipped, and those of
+    projects nested in it, which have roots of their own), and the files named on the
+    command line, each once, as absolute paths."""
+    mine = str(root)
+    found = dict.fromkeys(
+        os.path.abspath(p)
+        for p in iter_python_files([mine], excludes)
+        if _root_of_directory(os.path.dirname(os.path.abspath(p))) == mine
+    )
     found.update(dict.fromkeys(os.path.abspath(p) for p in named))
     return list(found)
 
