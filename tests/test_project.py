@@ -105,6 +105,10 @@ def test_rule_index_states_the_stability_policy() -> None:
     assert "never reused" in index and "renumbered" in index and "removed" in index
 
 
+#: The first line of a block that is one file of a multi-module example: ``# app/db.py``.
+_FILE_HEADER = re.compile(r"# (?P<path>[\w/]+\.py)\n")
+
+
 def _first_block(text: str, heading: str) -> str:
     section = text.split(heading, 1)[1].split("\n## ", 1)[0]
     match = re.search(r"```python\n(.*?)```", section, re.S)
@@ -112,17 +116,48 @@ def _first_block(text: str, heading: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize("code", sorted(RULES))
-def test_docs_examples_are_what_the_rule_reports(code: str) -> None:
-    """The page's "Example" is reported under its code; "Use instead" is clean of it."""
+def _example_codes(text: str, heading: str, where: Path) -> list[str]:
+    """The codes reported for a section's example: its first python block, or, when
+    that block starts with a file name (``# app/db.py``), the consecutive blocks that
+    do, as one project (every module seeing the others, as ``check`` does)."""
     from flake8_asyncio_run.analysis import analyze_source
 
+    first = _first_block(text, heading)
+    if not _FILE_HEADER.match(first):
+        return [f.code for f in analyze_source(first).findings]
+    from flake8_asyncio_run.options import AnalysisOptions
+    from flake8_asyncio_run.project.registry import Projects
+
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    files: list[Path] = []
+    for block in re.findall(r"```python\n(.*?)```", section, re.S):
+        header = _FILE_HEADER.match(block)
+        if header is None:
+            break
+        path = where / header["path"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(block, "utf-8")
+        files.append(path)
+    (where / "pyproject.toml").write_text("", "utf-8")
+    for directory in {p.parent for p in files} - {where}:
+        (directory / "__init__.py").touch()
+    projects = Projects(AnalysisOptions(), (), [str(p) for p in files], use_cache=False)
+    return [
+        f.code
+        for p in files
+        for f in analyze_source(
+            p.read_text("utf-8"), str(p), context=projects.context(str(p))
+        ).findings
+    ]
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_docs_examples_are_what_the_rule_reports(code: str, tmp_path: Path) -> None:
+    """The page's "Example" is reported under its code; "Use instead" is clean of it.
+    An example of several modules is checked as a project of its own."""
     text = (RULE_DOCS / f"{code}.md").read_text("utf-8")
-    example = _first_block(text, "## Example")
-    use_instead = _first_block(text, "## Use instead")
-    assert code in {f.code for f in analyze_source(example).findings}
-    assert code not in {f.code for f in analyze_source(use_instead).findings}
-    assert not analyze_source(use_instead).findings
+    assert code in _example_codes(text, "## Example", tmp_path / "example")
+    assert _example_codes(text, "## Use instead", tmp_path / "use_instead") == []
 
 
 # --- Examples -----------------------------------------------------------------------------
