@@ -18,7 +18,7 @@ import ast
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.prefilter import has_any_word
@@ -89,7 +89,11 @@ class OpenProjects(Projects):
         with self.lock:
             old = self._overlays.get(path)
             if old is not None and old.opened == opened and old.text == text:
-                return False  # checked again for another buffer's sake: same facts
+                # Checked again for another buffer's sake, or typed back: same facts.
+                # The version moves on, so that an older text finishing late loses.
+                if not _newer(old, opened, version):
+                    self._overlays[path] = replace(old, version=version)
+                return False
             project = self.project(path)
             key = self._key(path)[0]
             known = project.names.get(path)

@@ -67,9 +67,15 @@ def test_stale_news_is_dropped(seed: Path) -> None:
     assert projects.close(path, opened=1)
     assert not projects.update(path, edited, 4, opened=1)
     assert wraps(projects, path)
+    # The same text again at a later version (typed back): an older text loses still.
+    assert projects.update(path, edited, 4, opened=3)
+    assert projects.update(path, disk, 5, opened=3)
+    assert not projects.update(path, disk, 7, opened=3)
+    assert not projects.update(path, edited, 6, opened=3)
+    assert wraps(projects, path)
     # A close of an earlier opening leaves the new one's buffer alone.
-    assert projects.update(path, edited, 1, opened=2)
-    assert not projects.close(path, opened=1)
+    assert projects.update(path, edited, 1, opened=4)
+    assert not projects.close(path, opened=3)
     assert not wraps(projects, path)
 
 
