@@ -4,16 +4,23 @@ Analysis runs in worker threads, never in the message loop, and a change is anal
 only after the user pauses typing (``DEBOUNCE_SECONDS``); a result for text that has
 changed since is thrown away.  Settings come from the config files of the workspace
 folder that holds the document, read as the CLI reads them.
+
+Each workspace folder has one set of project indexes (``OpenProjects``), in which
+open buffers count instead of their files: a change to one buffer re-checks the other
+open documents of its folder when it changed what the index knows, and a saved or
+otherwise changed Python file makes the index read the disk again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from lsprotocol import types
@@ -28,6 +35,7 @@ from flake8_asyncio_run.findings import Finding, FixPlan, Span
 from flake8_asyncio_run.lines import LineIndex, split_lines
 from flake8_asyncio_run.lsp.actions import FIXABLE, Offer, offers, overlaps, styles_for
 from flake8_asyncio_run.lsp.encoding import from_client, to_client
+from flake8_asyncio_run.lsp.workspace import OpenProjects
 from flake8_asyncio_run.rules import RULES
 from flake8_asyncio_run.selection import SYNTAX_ERROR
 from flake8_asyncio_run.targets import resolve_target
@@ -55,6 +63,8 @@ class Checked:
     plans: dict[str, list[FixPlan]] = field(default_factory=dict)
     #: The text after ``fix`` (safe fixes), computed on the first fix-all request.
     fixed: str | None = None
+    #: This text changed its project's index: other open documents may read otherwise.
+    changed: bool = False
 
 
 class AsyncioRunServer(LanguageServer):
@@ -66,6 +76,11 @@ class AsyncioRunServer(LanguageServer):
         self.checked: dict[str, Checked] = {}
         self.settings_cache: dict[Path, Settings] = {}
         self.reported_config_errors: set[str] = set()
+        #: One set of project indexes per workspace folder (per root of ``root_for``).
+        self.registries: dict[Path, OpenProjects] = {}
+        #: When each open document was opened, in the order of the openings.
+        self.opened: dict[str, int] = {}
+        self._openings = itertools.count(1)
 
     # Settings -------------------------------------------------------------------
 
@@ -91,6 +106,15 @@ class AsyncioRunServer(LanguageServer):
                 self.settings_cache[root] = Settings()
         return self.settings_cache[root]
 
+    def projects_for(self, root: Path, settings: Settings) -> OpenProjects:
+        """The project indexes of a workspace folder, with its excludes anchored there."""
+        registry = self.registries.get(root)
+        if registry is None:
+            excludes = rooted_settings(settings, root).excludes
+            registry = OpenProjects(settings.analysis, excludes, settings.cache)
+            self.registries[root] = registry
+        return registry
+
     # Analysis -------------------------------------------------------------------
 
     def schedule(self, uri: str, delay: float) -> None:
@@ -111,11 +135,24 @@ class AsyncioRunServer(LanguageServer):
             return  # a client that sends every file: only Python is ours
         root = self.root_for(path)
         settings = self.settings_for(root)
+        projects = self.projects_for(root, settings)
         loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(
+            self.executor,
+            analyse,
+            text,
+            path,
+            root,
+            settings,
+            version,
+            projects,
+            self.opened.get(uri, 0),
+        )
+        # Even when this task is cancelled (a newer change) or its result is stale, the
+        # buffer's facts went into the index: the other documents must hear of it.
+        future.add_done_callback(partial(self._analysed, root, uri))
         try:
-            checked = await loop.run_in_executor(
-                self.executor, analyse, text, path, root, settings, version
-            )
+            checked = await asyncio.shield(future)
         except Exception as error:  # keep serving; the log says which file and why
             self.log(f"internal error analysing {path}: {type(error).__name__}: {error}")
             return
@@ -132,6 +169,39 @@ class AsyncioRunServer(LanguageServer):
                 uri=uri, version=version, diagnostics=diagnostics(checked, self.encoding)
             )
         )
+
+    def _analysed(self, root: Path, uri: str, future: asyncio.Future[Checked]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        if future.result().changed:
+            self.recheck(root, exclude=uri)
+
+    def recheck(self, root: Path, exclude: str | None = None) -> None:
+        """Check every open document of the workspace folder ``root`` again."""
+        for uri in list(self.workspace.text_documents):
+            if uri != exclude and self.root_for(Path(to_fs_path(uri) or uri)) == root:
+                self.schedule(uri, 0)
+
+    def files_changed(self, paths: Iterable[Path]) -> None:
+        """Python files changed on disk: their projects' indexes read the disk again
+        (in a worker thread: a build may hold the lock), then open documents are
+        checked again."""
+        roots: dict[Path, list[Path]] = {}
+        for path in paths:
+            roots.setdefault(self.root_for(path), []).append(path)
+        loop = asyncio.get_running_loop()
+        for root, changed in roots.items():
+            registry = self.registries.get(root)
+            if registry is None:
+                self.recheck(root)
+                continue
+            future = loop.run_in_executor(self.executor, _forget, registry, changed)
+            future.add_done_callback(partial(self._forgotten, root))
+
+    def _forgotten(self, root: Path, future: asyncio.Future[None]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            self.log(f"internal error re-reading the project: {future.exception()}")
+        self.recheck(root)
 
     def log(self, message: str) -> None:
         logger.error(message)
@@ -153,27 +223,51 @@ class AsyncioRunServer(LanguageServer):
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
+        # The buffer no longer counts: its file on disk does again.
+        opened = self.opened.pop(uri, None)
+        path = Path(to_fs_path(uri) or uri)
+        root = self.root_for(path)
+        registry = self.registries.get(root)
+        if opened is None or registry is None:
+            return
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.executor, registry.close, str(path), opened)
+        future.add_done_callback(partial(self._closed, root))
+
+    def opening(self, uri: str) -> None:
+        """Count the opening, so that news of an earlier opening is told apart."""
+        self.opened[uri] = next(self._openings)
+
+    def _closed(self, root: Path, future: asyncio.Future[bool]) -> None:
+        if not future.cancelled() and future.exception() is None and future.result():
+            self.recheck(root)
 
     def config_changed(self) -> None:
         """A config file changed: re-read settings and re-check every open document."""
         self.settings_cache.clear()
+        self.registries.clear()  # the options may have changed: index again
         self.checked.clear()
         for uri in list(self.workspace.text_documents):
             self.schedule(uri, 0)
 
-    async def watch_config_files(self) -> None:
-        """Ask the client to report config file changes (when it can), since editing
-        them outside a Python buffer sends us no didSave."""
+    async def watch_files(self) -> None:
+        """Ask the client to report changes to config files and Python files (when it
+        can), since editing them outside a buffer sends us no didSave."""
         workspace = self.client_capabilities.workspace
         watched = workspace.did_change_watched_files if workspace else None
         if not (watched and watched.dynamic_registration):
             return
         pattern = "**/{" + ",".join(sorted(CONFIG_FILES)) + "}"
+        # Python files too: a checkout or another tool changes modules the open ones use.
+        python = "**/*.{" + ",".join(sorted(s[1:] for s in PYTHON_SUFFIXES)) + "}"
         options = types.DidChangeWatchedFilesRegistrationOptions(
-            watchers=[types.FileSystemWatcher(glob_pattern=pattern)]
+            watchers=[
+                types.FileSystemWatcher(glob_pattern=pattern),
+                types.FileSystemWatcher(glob_pattern=python),
+            ]
         )
         registration = types.Registration(
-            id="flake8-asyncio-run-config",
+            id="flake8-asyncio-run-files",
             method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=options,
         )
@@ -198,15 +292,20 @@ class AsyncioRunServer(LanguageServer):
         ):
             path = Path(to_fs_path(uri) or uri)
             root = self.root_for(path)
+            settings = self.settings_for(root)
             checked = await loop.run_in_executor(
                 self.executor,
                 analyse,
                 document.source,
                 path,
                 root,
-                self.settings_for(root),
+                settings,
                 document.version,
+                self.projects_for(root, settings),
+                self.opened.get(uri, 0),
             )
+            if checked.changed:
+                self.recheck(root, exclude=uri)
         lines = split_lines(checked.text)
         encoding = self.encoding
         versioned = self._versioned_edits()
@@ -257,7 +356,10 @@ def fix_all_text(checked: Checked) -> str:
 
         target = resolve_target(checked.settings, checked.root)
         rooted = rooted_settings(checked.settings, checked.root)
-        outcome = fix_text(checked.text, checked.result.path, rooted, "auto", False, target)
+        projects = checked.result.projects
+        outcome = fix_text(
+            checked.text, checked.result.path, rooted, "auto", False, target, projects
+        )
         checked.fixed = outcome.text if outcome.changed else checked.text
     return checked.fixed
 
@@ -286,13 +388,31 @@ def fix_all_action(
     return action
 
 
-def analyse(text: str, path: Path, root: Path, settings: Settings, version: int | None) -> Checked:
-    """Runs in a worker thread: the same pipeline as ``check`` on the buffer's text."""
+def analyse(
+    text: str,
+    path: Path,
+    root: Path,
+    settings: Settings,
+    version: int | None,
+    projects: OpenProjects | None = None,
+    opened: int = 0,
+) -> Checked:
+    """Runs in a worker thread: the same pipeline as ``check`` on the buffer's text,
+    with the buffer's facts put in its project's index first (``opened``: when the
+    document was opened, so that news of a closed one is dropped)."""
     name = str(path)
     rooted = rooted_settings(settings, root)
     if is_force_excluded(path, rooted.excludes, root):
-        return Checked(version, text, FileResult(name), settings, root)
-    return Checked(version, text, check_source(text, name, rooted), settings, root)
+        return Checked(version, text, FileResult(name, projects=projects), settings, root)
+    changed = projects.update(name, text, version, opened) if projects is not None else False
+    result = check_source(text, name, rooted, projects)
+    result.projects = projects  # also where the prefilter let the text go
+    return Checked(version, text, result, settings, root, changed=changed)
+
+
+def _forget(registry: OpenProjects, paths: list[Path]) -> None:
+    for path in paths:
+        registry.forget(str(path))
 
 
 def _rooted(pattern: str, root: Path) -> str:
@@ -405,10 +525,11 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> AsyncioRunServer:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: AsyncioRunServer, params: types.InitializedParams) -> None:
-        await ls.watch_config_files()
+        await ls.watch_files()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: AsyncioRunServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.opening(params.text_document.uri)
         ls.schedule(params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -418,8 +539,11 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> AsyncioRunServer:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: AsyncioRunServer, params: types.DidSaveTextDocumentParams) -> None:
         uri = params.text_document.uri
-        if Path(to_fs_path(uri) or uri).name in CONFIG_FILES:
+        path = Path(to_fs_path(uri) or uri)
+        if path.name in CONFIG_FILES:
             ls.config_changed()
+        elif path.suffix in PYTHON_SUFFIXES:
+            ls.files_changed([path])  # re-checks this document too, with the new index
         else:
             ls.schedule(uri, 0)
 
@@ -429,8 +553,13 @@ def create_server(debounce: float = DEBOUNCE_SECONDS) -> AsyncioRunServer:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: AsyncioRunServer, params: types.DidChangeWatchedFilesParams) -> None:
-        if any(Path(to_fs_path(c.uri) or c.uri).name in CONFIG_FILES for c in params.changes):
-            ls.config_changed()
+        paths = [Path(to_fs_path(c.uri) or c.uri) for c in params.changes]
+        if any(path.name in CONFIG_FILES for path in paths):
+            ls.config_changed()  # re-reads everything anyway
+            return
+        python = [path for path in paths if path.suffix in PYTHON_SUFFIXES]
+        if python:
+            ls.files_changed(python)
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
