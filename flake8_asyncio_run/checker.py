@@ -59,11 +59,16 @@ def syntax_error_finding(error: SyntaxError) -> Finding:
 
 
 def check_source(
-    text: str, path: str, settings: Settings, projects: Projects | None = None
+    text: str,
+    path: str,
+    settings: Settings,
+    projects: Projects | None = None,
+    trusted: bool = False,
 ) -> FileResult:
     """Analyse already-decoded text (stdin, an editor buffer): text that may differ
-    from the file the project index read."""
-    context = _context(projects, path, False)
+    from the file the project index read, unless ``trusted`` (the language server puts
+    a buffer's facts in the index first)."""
+    context = _context(projects, path, trusted)
     return _finish(path, SourceText(text, "utf-8"), settings, context, projects=projects)
 
 

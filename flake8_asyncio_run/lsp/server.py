@@ -405,7 +405,8 @@ def analyse(
     if is_force_excluded(path, rooted.excludes, root):
         return Checked(version, text, FileResult(name, projects=projects), settings, root)
     changed = projects.update(name, text, version, opened) if projects is not None else False
-    result = check_source(text, name, rooted, projects)
+    # The index holds this buffer's facts now: no second summary of the same text.
+    result = check_source(text, name, rooted, projects, trusted=projects is not None)
     result.projects = projects  # also where the prefilter let the text go
     return Checked(version, text, result, settings, root, changed=changed)
 

@@ -139,12 +139,14 @@ async def test_large_file_does_not_block_other_documents(
     large = open_document(client, workspace / "large.py", "import asyncio\n\n" + body)
     small = open_document(client, workspace / "small.py", NON_ASCII)
     order: list[str] = []
-    while len(order) < 2:
+    while large not in order:
         params = await asyncio.wait_for(
             client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 120
         )
         order.append(params.uri)
-    assert order == [small, large]
+    # The small document is published first (and again, when the large one's facts
+    # change the folder's index: its 4000 tasks are entries other modules may call).
+    assert order[0] == small and set(order) == {small, large}
     assert len(client.diagnostics[large]) == 4000
 
 
