@@ -29,6 +29,11 @@ CORPUS_DIR = BENCH_DIR / "corpus"
 WHEELS_DIR = BENCH_DIR / "wheels"
 VENVS_DIR = BENCH_DIR / ".venvs"
 
+#: The async-heavy project for the project-index benchmark (``bench/project_index.py``):
+#: a pinned wheel whose ``.py`` files go to ``corpus-async/``, apart from the corpus above.
+ASYNC_CORPUS_DIR = BENCH_DIR / "corpus-async"
+ASYNC_PINNED: tuple[str, ...] = ("prefect==3.9.1",)
+
 #: The corpus: pinned wheels from PyPI, unpacked.  Pure-Python sources of three large,
 #: well-known projects; django and SQLAlchemy use asyncio/asgiref, so some files pass the
 #: prefilter and really get analysed.
@@ -99,6 +104,8 @@ class Timed:
     env: Mapping[str, str] | None = None
     #: Exit codes that count as success (linters exit 1 when they find something).
     ok_codes: tuple[int, ...] = (0, 1)
+    #: Called before every run, outside the timing (e.g. to delete a cache).
+    before: Callable[[], None] | None = None
     times: list[float] = field(default_factory=list)
     #: CPU seconds (user + system) of the command and every process it waited for: far
     #: less sensitive than wall time to other work on a shared machine.
@@ -118,6 +125,8 @@ class Timed:
         return f"min {min(self.times):.3f} s, max {max(self.times):.3f} s"
 
     def run_once(self) -> float:
+        if self.before is not None:
+            self.before()
         before = resource.getrusage(resource.RUSAGE_CHILDREN) if resource else None
         start = time.perf_counter()
         done = subprocess.run(

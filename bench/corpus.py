@@ -58,8 +58,8 @@ def download(pins: tuple[str, ...]) -> list[Path]:
     return wheels
 
 
-def unpack(pin: str, wheel: Path) -> None:
-    target = CORPUS_DIR / pin.replace("==", "-")
+def unpack(pin: str, wheel: Path, into: Path = CORPUS_DIR) -> None:
+    target = into / pin.replace("==", "-")
     if target.exists():
         shutil.rmtree(target)
     with zipfile.ZipFile(wheel) as archive:
