@@ -62,8 +62,9 @@ def analyze_source(
     options = options or AnalysisOptions()
     if context is None:
         context = lone_context(filename, options)
-    words = context.index.words if context is not None else frozenset()
-    if not might_run_event_loops(source, options, words):
+    words = context.words if context is not None else frozenset()
+    factories = context.needs_factories if context is not None else True
+    if not might_run_event_loops(source, options, words, factories):
         return EMPTY
     tree = ast.parse(source, filename)
     return analyze_tree(tree, split_lines(source), options, context)

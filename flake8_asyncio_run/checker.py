@@ -90,8 +90,7 @@ def check_bytes(
 ) -> FileResult:
     """``trusted``: ``data`` is the file the project index read."""
     context = _context(projects, path, trusted)
-    words = context.index.words if context is not None else frozenset()
-    if not might_run_event_loops_bytes(data, settings.analysis, words):
+    if not might_run_event_loops_bytes(data, settings.analysis, *_prefilter(context)):
         return FileResult(path, analysis=EMPTY)
     try:
         source = decode_source(data)
@@ -108,6 +107,13 @@ def check_file(path: str, settings: Settings, projects: Projects | None = None) 
     return check_bytes(data, path, settings, projects, trusted=True)
 
 
+def _prefilter(context: ModuleContext | None) -> tuple[frozenset[str], bool]:
+    """The project's part of the prefilter: its words, and whether factory calls count."""
+    if context is None:
+        return frozenset(), True
+    return context.words, context.needs_factories
+
+
 def _context(projects: Projects | None, path: str, trusted: bool) -> ModuleContext | None:
     return projects.context(path, trusted) if projects is not None else None
 
@@ -120,8 +126,7 @@ def _finish(
     tree: ast.Module | None = None,
     projects: Projects | None = None,
 ) -> FileResult:
-    words = context.index.words if context is not None else frozenset()
-    if not might_run_event_loops(source.text, settings.analysis, words):
+    if not might_run_event_loops(source.text, settings.analysis, *_prefilter(context)):
         return FileResult(path, analysis=EMPTY, source=source)
     if tree is None:
         try:

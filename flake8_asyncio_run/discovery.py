@@ -93,6 +93,8 @@ def _is_python_file(entry: os.DirEntry[str]) -> bool:
 
 
 def _walk(root: str, excludes: Sequence[str]) -> Iterator[str]:
+    # One matcher for the whole walk: it is asked about every file and directory.
+    excluded = _exclude_matcher(tuple(excludes), os.getcwd())
     stack = [root]
     while stack:
         directory = stack.pop()
@@ -104,8 +106,8 @@ def _walk(root: str, excludes: Sequence[str]) -> Iterator[str]:
         for entry in entries:
             path = entry.path
             if entry.is_dir(follow_symlinks=False):
-                if not is_excluded(path, excludes) and not _is_virtualenv(path):
+                if not excluded(path) and not _is_virtualenv(path):
                     subdirectories.append(path)
-            elif _is_python_file(entry) and not is_excluded(path, excludes):
+            elif _is_python_file(entry) and not excluded(path):
                 yield path
         stack.extend(reversed(subdirectories))

@@ -105,8 +105,9 @@ class Plugin:
         context = None
         if self._filename not in ("-", "stdin") and os.path.exists(self._filename):
             context = self.projects().context(self._filename)
-        words = context.index.words if context is not None else frozenset()
-        if not might_run_event_loops(text, self.options, words):
+        words = context.words if context is not None else frozenset()
+        factories = context.needs_factories if context is not None else True
+        if not might_run_event_loops(text, self.options, words, factories):
             return
         from flake8_asyncio_run.analysis import analyze_tree, lone_context
         from flake8_asyncio_run.lines import split_lines

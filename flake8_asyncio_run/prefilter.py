@@ -179,10 +179,12 @@ def _compile(
     )
 
 
-def _test(options: AnalysisOptions) -> _Test:
+def _test(options: AnalysisOptions, factories: bool = True) -> _Test:
+    """``factories=False``: the caller knows no factory call of the file can give a
+    finding (the project index found no global of it that a task reaches)."""
     # The registry is read on every call (six rows), so a rule added to it counts.
     triggers = rule_triggers(RULES.values())
-    factories = any(r.factory_triggered for r in RULES.values())
+    factories = factories and any(r.factory_triggered for r in RULES.values())
     if triggers is not None and factories:
         triggers = tuple(sorted({*triggers, *factory_names(options.factories)}))
     configured = (*options.runners, *(options.factories if factories else ()))
@@ -195,12 +197,15 @@ def has_any_word(data: bytes, words: Iterable[str]) -> bool:
 
 
 def might_run_event_loops(
-    source: str, options: AnalysisOptions, words: frozenset[str] = frozenset()
+    source: str,
+    options: AnalysisOptions,
+    words: frozenset[str] = frozenset(),
+    factories: bool = True,
 ) -> bool:
     """False only when ``source`` cannot have a finding.  ``words``: the names the
     project index says a module must spell to have findings through other modules
-    (``ProjectIndex.words``)."""
-    test = _test(options)
+    (``ProjectIndex.words``); ``factories``: see ``_test``."""
+    test = _test(options, factories)
     # UTF-8 keeps every ASCII character as that one byte, and the test reads only ASCII.
     data = source.encode("utf-8", "surrogatepass")
     if test.passes(data) or (words and has_any_word(data, words)):
@@ -209,7 +214,10 @@ def might_run_event_loops(
 
 
 def might_run_event_loops_bytes(
-    data: bytes, options: AnalysisOptions, words: frozenset[str] = frozenset()
+    data: bytes,
+    options: AnalysisOptions,
+    words: frozenset[str] = frozenset(),
+    factories: bool = True,
 ) -> bool:
     """The same test on a file's undecoded bytes.
 
@@ -218,7 +226,7 @@ def might_run_event_loops_bytes(
     decoded as Python would and tested as text.  Bytes that do not decode cannot be
     parsed, so they cannot have findings either.
     """
-    test = _test(options)
+    test = _test(options, factories)
     if test.passes(data) or (words and has_any_word(data, words)):
         return True
     if _may_declare_encoding(data):
@@ -229,7 +237,7 @@ def might_run_event_loops_bytes(
         except SyntaxError:
             return False
         if source.encoding not in ("utf-8", "utf-8-sig"):
-            return might_run_event_loops(source.text, options, words)
+            return might_run_event_loops(source.text, options, words, factories)
         text = source.text
     elif data.isascii():
         return False

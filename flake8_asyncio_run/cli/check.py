@@ -29,7 +29,7 @@ def run_check(args: argparse.Namespace) -> int:
     projects: Projects | None = None
     if stdin is None:
         paths = collect_paths(args, settings)
-        projects = projects_for(settings, paths)
+        projects = projects_for(settings, paths, args.paths)
         results = check_files(paths, settings, args.jobs, projects)
     elif stdin.excluded:
         results = []

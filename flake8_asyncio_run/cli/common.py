@@ -95,11 +95,13 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return settings.merged(normalize(flags, "command line"), "command line")
 
 
-def projects_for(settings: Settings, paths: Sequence[str]) -> Projects:
+def projects_for(settings: Settings, paths: Sequence[str], given: Sequence[str] = ()) -> Projects:
     """The run's project indexes: the files named are in them even where an exclude
-    would skip them in a walk."""
+    would skip them in a walk.  ``given``: the command line's paths, whose directories
+    were walked to find ``paths`` (a project inside one needs no walk again)."""
     named = [p for p in paths if p != "-"]
-    return Projects(settings.analysis, settings.excludes, named, settings.cache)
+    walked = [p for p in given if p != "-" and os.path.isdir(p)]
+    return Projects(settings.analysis, settings.excludes, named, settings.cache, walked)
 
 
 def collect_paths(args: argparse.Namespace, settings: Settings) -> list[str]:

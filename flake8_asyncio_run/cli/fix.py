@@ -155,7 +155,7 @@ def run_fix(args: argparse.Namespace) -> int:
     stdin = stdin_file(args, settings)
     if stdin is None:
         paths = collect_paths(args, settings)
-        run.projects = projects_for(settings, paths)
+        run.projects = projects_for(settings, paths, args.paths)
         for path in paths:
             _fix_file(run, path)
     else:
@@ -209,8 +209,10 @@ def _fix_file(run: _Run, path: str) -> None:
     except OSError as error:
         run.errors.append(f"{path}: {error.strerror or error}")
         return
-    words = run.projects.context(path).index.words if run.projects is not None else frozenset()
-    if not might_run_event_loops_bytes(data, run.settings.analysis, words):
+    context = run.projects.context(path) if run.projects is not None else None
+    words = context.words if context is not None else frozenset()
+    factories = context.needs_factories if context is not None else True
+    if not might_run_event_loops_bytes(data, run.settings.analysis, words, factories):
         return
     try:
         source = decode_source(data)

@@ -36,6 +36,7 @@ from flake8_asyncio_run.lines import LineIndex, split_lines
 from flake8_asyncio_run.lsp.actions import FIXABLE, Offer, offers, overlaps, styles_for
 from flake8_asyncio_run.lsp.encoding import from_client, to_client
 from flake8_asyncio_run.lsp.workspace import OpenProjects
+from flake8_asyncio_run.project.layout import forget_roots
 from flake8_asyncio_run.rules import RULES
 from flake8_asyncio_run.selection import SYNTAX_ERROR
 from flake8_asyncio_run.targets import resolve_target
@@ -246,6 +247,7 @@ class AsyncioRunServer(LanguageServer):
         """A config file changed: re-read settings and re-check every open document."""
         self.settings_cache.clear()
         self.registries.clear()  # the options may have changed: index again
+        forget_roots()  # and a new config file may make a new project root
         self.checked.clear()
         for uri in list(self.workspace.text_documents):
             self.schedule(uri, 0)

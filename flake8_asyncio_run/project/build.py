@@ -74,19 +74,58 @@ def build_project(
     excludes: Sequence[str],
     named: Iterable[str] = (),
     use_cache: bool = True,
+    walked: bool = False,
 ) -> Project:
     """The index of the project at ``root`` (every file under it, and the ``named``
-    ones); of the named files alone when there is no root."""
+    ones); of the named files alone when there is no root.  ``walked``: the named
+    files are a walk of a directory holding the root, with the same excludes, so the
+    root needs no walk of its own."""
     named = [os.path.abspath(p) for p in named]
-    files = project_files(root, excludes, named) if root is not None else list(dict.fromkeys(named))
-    cache = IndexCache(root, options) if use_cache and root is not None else None
-    builder = _Builder(root, options, cache.load() if cache else Stored())
+    if root is None or walked:
+        files = list(dict.fromkeys(named))
+    else:
+        files = project_files(root, excludes, named)
+    if not use_cache or root is None:
+        return _build(root, options, files, Stored())
+    cache = IndexCache(root, options)
+    stored = cache.load()
+    if _all_fresh(root, files, stored):
+        return _build(root, options, files, stored)
+    # Something must be summarised: one process at a time (flake8 -j N starts N at
+    # once), the others then find the cache the first one wrote.
+    with cache.locked():
+        stored = cache.load()
+        return _build(root, options, files, stored, cache)
+
+
+def _build(
+    root: Path | None,
+    options: AnalysisOptions,
+    files: list[str],
+    stored: Stored,
+    cache: IndexCache | None = None,
+) -> Project:
+    builder = _Builder(root, options, stored)
     for path in files:
         builder.add(path)
     index = builder.finish()
     if cache is not None and builder.changed:
         cache.save(Stored(builder.entries_by_key(), index.words))
     return Project(root, index, builder.names)
+
+
+def _all_fresh(root: Path, files: list[str], stored: Stored) -> bool:
+    """Whether the cache has a fresh entry for every file (a stat each, no read)."""
+    for path in files:
+        entry = stored.entries.get(os.path.relpath(path, root))
+        if entry is None:
+            return False
+        try:
+            if not entry.fresh(os.stat(path)):
+                return False
+        except OSError:
+            return False
+    return True
 
 
 class _Builder:

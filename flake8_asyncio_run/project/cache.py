@@ -21,6 +21,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,27 @@ class IndexCache:
                 raise
         except OSError:
             pass  # a read-only tree, a full disk: the index stays in memory
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the cache's lock (an advisory ``flock`` on a file beside the index)
+        while building, so that concurrent builders summarise once.  Where there is no
+        lock to take (no ``fcntl``, a read-only tree), build without one."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            yield
+            return
+        try:
+            self._prepare()
+            handle = open(self.path.with_suffix(".lock"), "a+b")  # noqa: SIM115
+        except OSError:
+            yield
+            return
+        with handle:
+            with contextlib.suppress(OSError):  # a file system without locks: build anyway
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            yield
 
     def _prepare(self) -> None:
         self.directory.mkdir(exist_ok=True)

@@ -16,3 +16,15 @@ class ModuleContext:
     #: file the index read); False for an editor's buffer or standard input, whose
     #: facts then replace the module's in the index.
     trusted: bool = True
+
+    @property
+    def words(self) -> frozenset[str]:
+        """What the prefilter must also let through (``ProjectIndex.words``)."""
+        return self.index.words
+
+    @property
+    def needs_factories(self) -> bool:
+        """Whether the prefilter must let a factory call through: not when the index,
+        built from this very text, found no global of the module that a task reaches
+        (then its factory calls cannot give a finding)."""
+        return not self.trusted or self.name.name in self.index.reached_modules

@@ -118,6 +118,11 @@ class ProjectIndex:
             self.canonical,
         )
 
+    @cached_property
+    def reached_modules(self) -> frozenset[str]:
+        """The modules with a cached global that an entry point reaches."""
+        return frozenset(name.rpartition(".")[0] for name in self._reach)
+
     def reach(self, module: str, name: str) -> Reach | None:
         return self._reach.get(f"{module}.{name}")
 

@@ -25,21 +25,45 @@ from flake8_asyncio_run.discovery import iter_python_files
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
 
-@lru_cache(maxsize=256)
+#: Directory -> its project root (None: it has none).  Asked for every file of a run, so
+#: kept for the process; a marker made meanwhile is seen by the next process.
+_ROOTS: dict[str, str | None] = {}
+
+
 def _root_of_directory(directory: str) -> str | None:
-    current = Path(directory)
-    for candidate in (current, *current.parents):
-        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
-            return str(candidate)
-    return None
+    found = _ROOTS.get(directory, _UNKNOWN)
+    if found is not _UNKNOWN:
+        return found  # type: ignore[return-value]
+    if any(os.path.exists(os.path.join(directory, marker)) for marker in ROOT_MARKERS):
+        root: str | None = directory
+    else:
+        parent = os.path.dirname(directory)
+        root = None if parent == directory else _root_of_directory(parent)
+    _ROOTS[directory] = root
+    return root
+
+
+_UNKNOWN = object()
+
+
+def forget_roots() -> None:
+    """Look the roots and packages up again (a config file or ``__init__.py`` was made or
+    removed: the language server's long-lived process)."""
+    _ROOTS.clear()
+    _is_package.cache_clear()
+
+
+@lru_cache(maxsize=1024)
+def _as_path(root: str) -> Path:
+    return Path(root)
 
 
 def project_root(path: str | os.PathLike[str]) -> Path | None:
     """The project root of a file (or directory), or None when it has none."""
-    absolute = Path(os.path.abspath(path))
-    directory = absolute if absolute.is_dir() else absolute.parent
-    found = _root_of_directory(str(directory))
-    return Path(found) if found is not None else None
+    absolute = os.path.abspath(path)
+    directory = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+    found = _root_of_directory(directory)
+    return _as_path(found) if found is not None else None
 
 
 @dataclass(frozen=True)
@@ -51,30 +75,30 @@ class ModuleName:
 
 
 def module_name(path: str | os.PathLike[str], root: Path | None) -> ModuleName:
-    absolute = Path(os.path.abspath(path))
-    base = root if root is not None else absolute.parent
-    src = base / "src"
-    if src in absolute.parents:
+    absolute = os.path.abspath(path)
+    base = str(root) if root is not None else os.path.dirname(absolute)
+    src = os.path.join(base, "src")
+    if absolute.startswith(src + os.sep):
         base = src
-    try:
-        parts = list(absolute.relative_to(base).parts)
-    except ValueError:  # outside the root (a symlink's target, another drive)
-        parts = [absolute.name]
+    if absolute.startswith(base.rstrip(os.sep) + os.sep):
+        parts = absolute[len(base.rstrip(os.sep)) + 1 :].split(os.sep)
+    else:  # outside the root (a symlink's target, another drive)
+        parts = [os.path.basename(absolute)]
     stem = parts[-1].rsplit(".", 1)[0]
     is_package = stem == "__init__"
     parts = parts[:-1] if is_package else [*parts[:-1], stem]
     if not parts:  # the root's own __init__.py
-        parts = [absolute.parent.name]
+        parts = [os.path.basename(os.path.dirname(absolute))]
     name = ".".join(parts)
     return ModuleName(name, is_package, _short_name(absolute, parts, is_package))
 
 
-def _short_name(absolute: Path, parts: list[str], is_package: bool) -> str | None:
+def _short_name(absolute: str, parts: list[str], is_package: bool) -> str | None:
     """The name below the nearest ancestor directory without ``__init__.py``."""
-    directory = absolute.parent
+    directory = os.path.dirname(absolute)
     depth = 0
-    while (directory / "__init__.py").exists() and directory.parent != directory:
-        directory = directory.parent
+    while _is_package(directory) and os.path.dirname(directory) != directory:
+        directory = os.path.dirname(directory)
         depth += 1
     if not depth:  # a namespace package's module: nothing imports it by a shorter name
         return None
@@ -83,6 +107,11 @@ def _short_name(absolute: Path, parts: list[str], is_package: bool) -> str | Non
     if short == ".".join(parts) or short.split(".")[0] in sys.stdlib_module_names:
         return None
     return short
+
+
+@lru_cache(maxsize=4096)
+def _is_package(directory: str) -> bool:
+    return os.path.exists(os.path.join(directory, "__init__.py"))
 
 
 def project_files(root: Path, excludes: Sequence[str], named: Iterable[str] = ()) -> list[str]:

@@ -28,21 +28,31 @@ class Projects:
         excludes: Sequence[str] = (),
         named: Iterable[str] = (),
         use_cache: bool = True,
+        walked: Iterable[str] = (),
     ) -> None:
+        """``walked``: directories whose walk (with ``excludes``) gave ``named``: a
+        project whose root is in one of them has all its files named already."""
         self.options = options
         self.excludes = tuple(excludes)
         self.use_cache = use_cache
+        #: path -> its project's key and root: asked several times per file.
+        self._keys: dict[str, tuple[_Key, Path | None]] = {}
         self._named: dict[_Key, list[str]] = {}
         for path in named:
             self._named.setdefault(self._key(path)[0], []).append(path)
         self._built: dict[_Key, Project] = {}
+        self._walked = tuple(os.path.abspath(w) for w in walked)
 
-    @staticmethod
-    def _key(path: str) -> tuple[_Key, Path | None]:
-        root = project_root(path)
-        if root is not None:
-            return ("root", str(root)), root
-        return ("directory", os.path.dirname(os.path.abspath(path))), None
+    def _key(self, path: str) -> tuple[_Key, Path | None]:
+        found = self._keys.get(path)
+        if found is None:
+            root = project_root(path)
+            if root is not None:
+                found = ("root", str(root)), root
+            else:
+                found = ("directory", os.path.dirname(os.path.abspath(path))), None
+            self._keys[path] = found
+        return found
 
     def project(self, path: str) -> Project:
         key, root = self._key(path)
@@ -51,9 +61,17 @@ class Projects:
             named = self._named.get(key, [])
             if root is None and path not in named:
                 named = [*named, path]
-            project = build_project(root, self.options, self.excludes, named, self.use_cache)
+            project = build_project(
+                root, self.options, self.excludes, named, self.use_cache, self._covers(root)
+            )
             self._built[key] = project
         return project
+
+    def _covers(self, root: Path | None) -> bool:
+        if root is None:
+            return False
+        mine = str(root)
+        return any(mine == w or mine.startswith(w.rstrip(os.sep) + os.sep) for w in self._walked)
 
     def context(self, path: str, trusted: bool = True) -> ModuleContext:
         return self.project(path).context(path, trusted)
