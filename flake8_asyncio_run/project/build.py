@@ -89,8 +89,9 @@ def build_project(
         return _build(root, options, files, Stored())
     cache = IndexCache(root, options)
     stored = cache.load()
-    if _all_fresh(root, files, stored):
-        return _build(root, options, files, stored)
+    stats = _fresh_stats(root, files, stored)
+    if stats is not None:
+        return _build(root, options, files, stored, stats=stats)
     # Something must be summarised: one process at a time (flake8 -j N starts N at
     # once), the others then find the cache the first one wrote.
     with cache.locked():
@@ -104,28 +105,33 @@ def _build(
     files: list[str],
     stored: Stored,
     cache: IndexCache | None = None,
+    stats: list[os.stat_result] | None = None,
 ) -> Project:
     builder = _Builder(root, options, stored)
-    for path in files:
-        builder.add(path)
+    for number, path in enumerate(files):
+        builder.add(path, stats[number] if stats is not None else None)
     index = builder.finish()
     if cache is not None and builder.changed:
         cache.save(Stored(builder.entries_by_key(), index.words))
     return Project(root, index, builder.names)
 
 
-def _all_fresh(root: Path, files: list[str], stored: Stored) -> bool:
-    """Whether the cache has a fresh entry for every file (a stat each, no read)."""
+def _fresh_stats(root: Path, files: list[str], stored: Stored) -> list[os.stat_result] | None:
+    """Each file's stat when the cache has a fresh entry for every one (no read);
+    None as soon as one is missing or stale."""
+    stats: list[os.stat_result] = []
     for path in files:
-        entry = stored.entries.get(os.path.relpath(path, root))
+        entry = stored.entries.get(_relative(path, str(root)))
         if entry is None:
-            return False
+            return None
         try:
-            if not entry.fresh(os.stat(path)):
-                return False
+            stat = os.stat(path)
         except OSError:
-            return False
-    return True
+            return None
+        if not entry.fresh(stat):
+            return None
+        stats.append(stat)
+    return stats
 
 
 class _Builder:
@@ -141,14 +147,16 @@ class _Builder:
         self.changed = False
 
     def key(self, path: str) -> str:
-        return os.path.relpath(path, self.root) if self.root is not None else path
+        return _relative(path, str(self.root)) if self.root is not None else path
 
-    def add(self, path: str) -> None:
+    def add(self, path: str, stat: os.stat_result | None = None) -> None:
+        """``stat``: the file's, when the caller has just taken it."""
         name = module_name(path, self.root)
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return
+        if stat is None:
+            try:
+                stat = os.stat(path)
+            except OSError:
+                return
         if not S_ISREG(stat.st_mode):  # a FIFO or a device would block the read
             return
         old = self.stored.entries.get(self.key(path))
@@ -225,6 +233,13 @@ class _Builder:
 
     def entries_by_key(self) -> dict[str, Entry]:
         return {self.key(path): entry for path, entry in self.entries.items()}
+
+
+def _relative(path: str, root: str) -> str:
+    """The cache's key for an absolute path: relative to the root (``relpath``'s
+    answer, without its cost for the common case of a file under the root)."""
+    prefix = root.rstrip(os.sep) + os.sep
+    return path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, root)
 
 
 def _read(path: str) -> bytes | None:
