@@ -330,3 +330,32 @@ def test_only_changed_modules_are_summarised_again(
     )
     build_project(seed, options, ())
     assert summarised == ["database.connection"]
+
+
+def test_concurrent_cold_builders_summarise_once(
+    seed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """flake8 -j 2 on a cold cache: one builder summarises, under the cache's lock; the
+    other waits and loads what it wrote."""
+    import threading
+    import time
+
+    from flake8_asyncio_run.project import build
+
+    summarised: list[str] = []
+    guard = threading.Lock()
+    real = build.summarize_source
+
+    def slow(data: bytes, name: build.ModuleName, opts: AnalysisOptions) -> object:
+        with guard:
+            summarised.append(name.name)
+        time.sleep(0.01)  # long enough for the other builder to reach the lock
+        return real(data, name, opts)
+
+    monkeypatch.setattr(build, "summarize_source", slow)
+    options = AnalysisOptions()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        built = list(pool.map(lambda _: build_project(seed, options, ()), range(2)))
+    assert len(summarised) == len(set(summarised)), sorted(summarised)
+    assert built[0].index.modules == built[1].index.modules
+    assert "database.connection" in built[0].index.modules
