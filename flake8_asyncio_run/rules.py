@@ -172,13 +172,23 @@ def report_paths(scope: ScopeView, flow: ScopeFlow[Any]) -> Iterator[Finding]:
             first = scope.call(flow.calls[record.first])
             yield Finding(
                 "ARO105" if record.a2s_only else "ARO101",
-                f"{call.display} starts a {_ordinal(record.count)} event loop in "
+                f"{call.display} starts {_with_article(_ordinal(record.count))} event loop in "
                 f"'{scope.name}' (first at line {first.span.line}); combine the awaits "
                 "into one coroutine run once",
                 call.span,
                 scope.ref,
                 (first, call),
             )
+
+
+def _with_article(ordinal: str) -> str:
+    """ "a 2nd", "an 8th", "an 11th", "an 18th", "an 80th", "a 110th": "an" where the
+    number is said starting with a vowel (eight…, eleven…, eighteen…).  The number is
+    said from its leading group of up to three digits (11,000 is "eleven thousand")."""
+    digits = "".join(c for c in ordinal if c.isdigit())
+    lead = digits[: len(digits) % 3 or 3]
+    vowel = digits.startswith("8") or lead in ("11", "18")
+    return f"{'an' if vowel else 'a'} {ordinal}"
 
 
 def _ordinal(number: int) -> str:

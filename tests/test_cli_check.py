@@ -616,3 +616,23 @@ def test_a_closed_pipe_ends_the_run_quietly(tmp_path: Path) -> None:
     assert process.wait(timeout=60) == 1
     assert b"ARO101" in first
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
+def test_text_output_is_sorted_by_path(tmp_path: Path) -> None:
+    """A walk lists a directory's files before its subdirectories' (``b.py`` before
+    ``a/x.py``); the report is sorted by path, as flake8 and the json format are."""
+    write(tmp_path, "b.py", TWO_LOOPS)
+    (tmp_path / "a").mkdir()
+    write(tmp_path / "a", "x.py", TWO_LOOPS)
+    result = check("--isolated", ".", cwd=tmp_path)
+    paths = [line.split(":")[0] for line in result.stdout.splitlines()]
+    assert paths == sorted(paths) and len(paths) == 2, result.stdout
+
+
+@pytest.mark.parametrize(("count", "ordinal"), [(8, "an 8th"), (11, "an 11th"), (12, "a 12th")])
+def test_ordinals_take_the_right_article(tmp_path: Path, count: int, ordinal: str) -> None:
+    calls = "".join(f"    asyncio.run(a({i}))\n" for i in range(count))
+    write(tmp_path, "many.py", f"import asyncio\n\n\ndef task():\n{calls}")
+    result = check("--isolated", "many.py", cwd=tmp_path)
+    last = result.stdout.splitlines()[-1]
+    assert f"asyncio.run() starts {ordinal} event loop in 'task'" in last, last

@@ -10,7 +10,8 @@ if TYPE_CHECKING:
 
 
 def write_text(results: Sequence[FileResult], stream: TextIO) -> None:
-    for result in results:
+    """Sorted by path, as flake8 and the json format are (a walk's order is not)."""
+    for result in sorted(results, key=lambda r: r.path):
         for finding in result.findings:
             stream.write(
                 f"{result.path}:{finding.span.line}:{finding.span.col + 1}: "
