@@ -623,9 +623,11 @@ class Resolver:
         if qualname is None:
             return None
         kind = self.runners.get(qualname) or self.runners.get(self.canonical(qualname))
-        if kind is not None:
-            return None if kind.form == "async_to_sync" else RunnerMatch(kind, kind)
         role = self.roles(qualname) if self.roles is not None else None
+        if kind is not None and not (kind.family == "custom" and role is not None):
+            return None if kind.form == "async_to_sync" else RunnerMatch(kind, kind)
+        # A configured runner whose body the index read is what the body says it is: a
+        # plain pass-through can then be fixed like any other.
         if role is None:
             return None
         library = role.runner
