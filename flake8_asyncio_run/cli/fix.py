@@ -35,6 +35,7 @@ from flake8_asyncio_run.cli.common import (
 )
 from flake8_asyncio_run.cli.deep import TooDeep, frames_for, in_room, out_of_room
 from flake8_asyncio_run.config import Settings
+from flake8_asyncio_run.findings import Finding
 from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
 from flake8_asyncio_run.output import write_report
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
@@ -231,14 +232,18 @@ def _fix_file(run: _Run, path: str) -> None:
     except (OSError, UnicodeEncodeError) as error:
         run.errors.append(f"{path}: cannot write the fixed file: {error}")
     # Nothing was written, so nothing was fixed: the summary must not count it.
-    run.outcomes[-1] = replace(outcome, text=outcome.source, applied=())
+    run.outcomes[-1] = replace(
+        outcome, text=outcome.source, applied=(), remaining=as_given(outcome)
+    )
 
 
 def _report(run: _Run) -> None:
     for outcome in run.outcomes:
-        for finding, reason, hint in zip(
-            outcome.remaining, outcome.reasons, outcome.hints, strict=True
-        ):
+        # Written: the file holds the fixed text, and the findings are placed in it.
+        # Not written (--diff, a refused write): in the text as the user has it.
+        written = outcome.changed and not run.args.diff
+        remaining = outcome.remaining if written else as_given(outcome)
+        for finding, reason, hint in zip(remaining, outcome.reasons, outcome.hints, strict=True):
             why = f"{reason} ({hint})" if hint else reason
             print(
                 f"{outcome.path}:{finding.line}:{finding.col + 1}: {finding.code} "
@@ -250,6 +255,31 @@ def _report(run: _Run) -> None:
     summary = fix_summary(run.outcomes, run.args.diff)
     if summary:
         print(summary, file=sys.stderr)
+
+
+def as_given(outcome: FixOutcome) -> tuple[Finding, ...]:
+    """The remaining findings as found in the text before fixing: each one paired, in
+    order, with the first finding of the original text that has its code, scope and
+    runner calls (its line and the lines its message names are those of the text as
+    the user has it).  One without a counterpart keeps its place in the fixed text."""
+    if outcome.text == outcome.source:
+        return outcome.remaining
+    unused = list(outcome.initial)
+    placed: list[Finding] = []
+    for finding in outcome.remaining:
+        key = _identity(finding)
+        match = next((f for f in unused if _identity(f) == key), None)
+        if match is None:
+            placed.append(finding)
+        else:
+            unused.remove(match)
+            placed.append(match)
+    return tuple(placed)
+
+
+def _identity(finding: Finding) -> tuple[object, ...]:
+    scope = finding.scope
+    return (finding.code, scope.kind, scope.name, tuple(c.display for c in finding.calls))
 
 
 def fix_summary(outcomes: list[FixOutcome], diff: bool) -> str:

@@ -339,3 +339,25 @@ def test_stdin_force_excluded_is_echoed(tmp_path: Path) -> None:
         stdin=TWO_CALLS.encode(),
     )
     assert (result.returncode, result.stdout) == (0, TWO_CALLS.encode())
+
+
+def test_unfixed_findings_are_placed_in_the_text_as_the_user_has_it(tmp_path: Path) -> None:
+    """``fix --diff`` writes nothing, so a finding it could not fix is reported where it
+    is in the file (and its message names the file's lines), not where it would be in
+    the fixed text: the fix above it adds lines."""
+    source = (
+        "import asyncio\n\n\nasync def a():\n    return 1\n\n\n"
+        "def first():\n    asyncio.run(a())\n    asyncio.run(a())\n\n\n"
+        "def second(items):\n    for i in items:\n        asyncio.run(a())\n"
+    )
+    (tmp_path / "t.py").write_text(source, "utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_asyncio_run", "fix", "--isolated", "--diff", "t.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.startswith("--- t.py"), result.stderr
+    (line,) = [ln for ln in result.stderr.splitlines() if "ARO102" in ln]
+    assert line.startswith("t.py:15:9: ARO102 ") and "(loop at line 14)" in line, line
