@@ -229,7 +229,7 @@ def _findings(result: subprocess.CompletedProcess[bytes]) -> list[str]:
         (["a.py", "./a.py"], ["a.py"]),
         (["./a.py", "a.py", "sub/../a.py"], ["./a.py"]),
         ([".", "a.py"], ["./a.py", "./b.py"]),
-        (["b.py", ".", "a.py"], ["b.py", "./a.py"]),
+        (["b.py", ".", "a.py"], ["./a.py", "b.py"]),  # spelled as first met, sorted
         (["link.py", "a.py"], ["link.py"]),
         (["a.py", "hard.py", "b.py"], ["a.py", "b.py"]),
         ([".", "."], ["./a.py", "./b.py"]),

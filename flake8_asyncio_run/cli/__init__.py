@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--output-format",
         choices=sorted(FORMATS),
         default="text",
-        help="with --diff: how to print the findings and their fixes",
+        help="with --diff: how to print the findings and their fixes (without --diff, only text)",
     )
 
     commands.add_parser("lsp", help="run the language server on stdio (needs the 'lsp' extra)")

@@ -27,6 +27,7 @@ from flake8_asyncio_run.cli.common import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     StdinFile,
+    UsageError,
     collect_paths,
     projects_for,
     settings_from_args,
@@ -151,6 +152,15 @@ TOO_DEEP = "skipped, not fixed: the file nests too deeply for the fixer"
 
 
 def run_fix(args: argparse.Namespace) -> int:
+    if args.output_format != "text" and not args.diff:
+        # Refused before anything is read or written: a machine format describes
+        # findings and the fixes on offer, which only --diff leaves unapplied.
+        raise UsageError(
+            f"--output-format {args.output_format} needs --diff: fix writes the files and "
+            "prints text; for a report of the fixes, run 'fix --diff --output-format "
+            f"{args.output_format}', or 'check --output-format {args.output_format}' "
+            "after fixing"
+        )
     settings = settings_from_args(args)
     run = _Run(args, settings)
     stdin = stdin_file(args, settings)

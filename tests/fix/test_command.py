@@ -361,3 +361,21 @@ def test_unfixed_findings_are_placed_in_the_text_as_the_user_has_it(tmp_path: Pa
     assert result.stdout.startswith("--- t.py"), result.stderr
     (line,) = [ln for ln in result.stderr.splitlines() if "ARO102" in ln]
     assert line.startswith("t.py:15:9: ARO102 ") and "(loop at line 14)" in line, line
+
+
+@pytest.mark.parametrize("output_format", ["json", "sarif", "github", "rdjson"])
+def test_fix_refuses_a_machine_format_without_diff(tmp_path: Path, output_format: str) -> None:
+    """A machine format describes the fixes on offer: only --diff leaves them so.
+    Without it, fix refuses at once (exit 2) and writes nothing."""
+    source = "import asyncio\n\n\ndef t():\n    asyncio.run(a())\n    asyncio.run(b())\n"
+    (tmp_path / "t.py").write_text(source, "utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_asyncio_run", "fix", "--isolated",
+         "--output-format", output_format, "t.py"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"--output-format {output_format} needs --diff" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "t.py").read_text("utf-8") == source
