@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import libcst as cst
 
@@ -17,6 +17,7 @@ from flake8_asyncio_run.fix.locate import CallSite
 from flake8_asyncio_run.fix.positions import render
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_Node = TypeVar("_Node", bound=cst.CSTNode)
 
 
 class RegionRewriter(cst.CSTTransformer):
@@ -143,8 +144,52 @@ def layout_region(ctx: FileContext, statements: Sequence[cst.BaseStatement]) -> 
 
 
 def render_block(ctx: FileContext, statements: Sequence[cst.BaseStatement], indent: str) -> str:
-    """The statements' code, each at ``indent``."""
-    return "".join(render(ctx.module, statement, indent) for statement in statements)
+    """The statements' code, each at ``indent``, with blank lines as pycodestyle wants
+    them in a block (``_BlankLines``)."""
+    blank = _BlankLines()
+    rendered = []
+    for statement in statements:
+        tidied = statement.visit(blank)
+        assert isinstance(tidied, cst.BaseStatement)  # it removes nothing
+        rendered.append(render(ctx.module, tidied, indent))
+    return "".join(rendered)
+
+
+class _BlankLines(cst.CSTTransformer):
+    """Blank lines of code moved into a new block: written without the block's
+    indentation (a module-level blank line has none, and libcst would give it the new
+    block's: W293), and at most one in a row (two are right between module-level
+    statements, too many inside a function: E303).  Comment lines are kept as they are;
+    text inside strings is no ``EmptyLine`` and is never touched."""
+
+    def leave_EmptyLine(
+        self, original_node: cst.EmptyLine, updated_node: cst.EmptyLine
+    ) -> cst.EmptyLine:
+        if updated_node.comment is None and updated_node.indent:
+            return updated_node.with_changes(indent=False, whitespace=cst.SimpleWhitespace(""))
+        return updated_node
+
+    def on_leave(
+        self, original_node: _Node, updated_node: _Node
+    ) -> _Node | cst.RemovalSentinel | cst.FlattenSentinel[_Node]:
+        result = super().on_leave(original_node, updated_node)
+        if isinstance(result, cst.CSTNode):
+            current = getattr(result, "leading_lines", None)
+            if current is not None:
+                collapsed = _collapse(current)
+                if len(collapsed) != len(current):
+                    return result.with_changes(leading_lines=collapsed)
+        return result
+
+
+def _collapse(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    """At most one blank line in a row; comment lines all kept."""
+    kept: list[cst.EmptyLine] = []
+    for line in lines:
+        if line.comment is None and kept and kept[-1].comment is None:
+            continue
+        kept.append(line)
+    return kept
 
 
 def keyword_text(ctx: FileContext, keywords: Sequence[cst.Arg]) -> str:

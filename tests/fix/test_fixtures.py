@@ -146,7 +146,9 @@ def test_fixed_scopes_have_no_loop_findings(name: str) -> None:
 def blank_line_errors(text: str) -> int:
     import pycodestyle
 
-    style = pycodestyle.StyleGuide(select=["E301", "E302", "E303", "E305", "E306"], quiet=True)
+    # Blank lines (E30x), and whitespace on them or at line ends (W291, W293).
+    codes = ["E301", "E302", "E303", "E305", "E306", "W291", "W293"]
+    style = pycodestyle.StyleGuide(select=codes, quiet=True)
     checker = pycodestyle.Checker(
         filename="fixture.py",
         lines=text.splitlines(keepends=True),
@@ -158,7 +160,8 @@ def blank_line_errors(text: str) -> int:
 
 @pytest.mark.parametrize("name", CASES)
 def test_fixed_code_is_laid_out_like_its_file(name: str) -> None:
-    """The new coroutine adds no blank-line complaints of pycodestyle (E30x)."""
+    """The new coroutine adds no blank-line complaints of pycodestyle (E30x, W29x), in
+    functions and at module level."""
     before, _, outcome = run_case(name)
     text: str = outcome.text  # type: ignore[attr-defined]
     assert blank_line_errors(text) <= blank_line_errors(before)
