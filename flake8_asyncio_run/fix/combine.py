@@ -278,7 +278,7 @@ def _edits(
     layout = layout_region(ctx, prepared.statements)
     span, indent, inner = layout.span, layout.indent, layout.inner
     scope_name = "main" if isinstance(prepared.scope, cst.Module) else prepared.scope.name.value
-    coroutine = ctx.fresh(f"_{scope_name.lstrip('_')}_async")
+    coroutine = ctx.fresh(f"_{scope_name.lstrip('_')}_async", prepared.scope)
     stripped = frozenset(
         n for n in names.globals + names.nonlocals if n in prepared.facts.annotations
     )

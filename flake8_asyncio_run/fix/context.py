@@ -33,12 +33,60 @@ class FileContext:
     def module(self) -> cst.Module:
         return self.located.module
 
-    def fresh(self, base: str) -> str:
+    #: Names handed out at module level (globals: no new name anywhere may be one).
+    module_names: set[str] = field(default_factory=set)
+    #: id(function) -> the names its text spells, and the names handed out in it.
+    scope_names: dict[int, set[str]] = field(default_factory=dict)
+    _module_level: set[str] | None = None
+
+    def fresh(self, base: str, scope: cst.CSTNode | None = None) -> str:
+        """A new name: ``base``, else ``base_2``...  Inside a function (``scope``) it
+        must clash with no name that function's text spells (nested scopes included),
+        no name the module's own statements spell (its globals) and no global handed
+        out, so that unrelated functions each get ``runner``; at module level, with no
+        identifier of the file."""
+        if scope is None or isinstance(scope, cst.Module):
+            taken, handed = self.taken, self.module_names
+        else:
+            known = self.scope_names.get(id(scope))
+            if known is None:
+                known = spelled_names(scope) | self.module_level_names
+                self.scope_names[id(scope)] = known
+            taken = handed = known
         name, number = base, 2
-        while name in self.taken:
+        while name in taken or name in self.module_names:
             name, number = f"{base}_{number}", number + 1
-        self.taken.add(name)
+        taken.add(name)
+        handed.add(name)
         return name
+
+    @property
+    def module_level_names(self) -> set[str]:
+        """The names spelled at module level outside function and class bodies: every
+        global the module binds is among them."""
+        if self._module_level is None:
+            found: set[str] = set()
+            for statement in self.module.body:
+                if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                    found.add(statement.name.value)
+                    for decorator in statement.decorators:
+                        found |= spelled_names(decorator)
+                else:
+                    found |= spelled_names(statement)
+            self._module_level = found
+        return self._module_level
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
+
+
+def spelled_names(node: cst.CSTNode) -> set[str]:
+    """Every ``Name`` in the node's subtree (a function, with its nested scopes)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.add(current.value)
+        stack.extend(current.children)
+    return found

@@ -41,7 +41,7 @@ def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
     layout = layout_region(ctx, prepared.statements)
     at_module_level = isinstance(prepared.scope, cst.Module)
     # At module level the runner is a global: private, and deleted after the block.
-    runner = ctx.fresh("_runner" if at_module_level else "runner")
+    runner = ctx.fresh("_runner" if at_module_level else "runner", prepared.scope)
     rewriter = RegionRewriter(module, prepared.runner_calls, "runner", runner_name=runner)
     body = render_block(ctx, rewrite_statements(layout.statements, rewriter), layout.inner)
     keywords = keyword_text(ctx, prepared.first.keyword_nodes)
