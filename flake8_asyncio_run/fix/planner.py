@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Literal
 
@@ -214,18 +215,31 @@ def _hint(
     runner: Assessment,
     prepared: Prepared,
 ) -> str | None:
+    """What gets a fix, the whole way at once: ``--style combine --unsafe-fixes``, not
+    ``--style combine`` and then, from there, ``--unsafe-fixes``."""
     if chosen.applicability == "safe":
         return None
     options: list[str] = []
     if chosen.applicability == "unsafe":
         options.append("--unsafe-fixes")
-    if chosen_style == "combine" and runner.applicability == "safe":
-        options.append("--style runner")
-    elif chosen_style == "runner" and combine is not None and combine.applicability != "none":
-        options.append("--style combine")
+    other = runner if chosen_style == "combine" else combine
+    # The other style, when it does better: safe, or a fix at all where there is none.
+    if other is not None and SAFETY_ORDER[other.applicability] < SAFETY_ORDER[chosen.applicability]:
+        flag = f"--style {'runner' if chosen_style == 'combine' else 'combine'}"
+        options.append(f"{flag} --unsafe-fixes" if other.applicability == "unsafe" else flag)
     if chosen_style == "combine" and prepared.family == "asyncio" and ctx.target < RUNNER_VERSION:
-        options.append("--target-version py311")
+        options.append(_py311_hint())
     return f"use {' or '.join(options)}" if options else None
+
+
+def _py311_hint() -> str:
+    """The runner style's target, with a warning where this interpreter lacks it."""
+    if sys.version_info >= RUNNER_VERSION:
+        return "--target-version py311"
+    return (
+        "--target-version py311, if the code never runs on Python "
+        f"{sys.version_info[0]}.{sys.version_info[1]} (asyncio.Runner is 3.11+)"
+    )
 
 
 def _plan_await(ctx: FileContext, finding: Finding) -> FixPlan:

@@ -62,7 +62,8 @@ def test_plan_fields() -> None:
     unsafe, await_plan, none = plans
     assert unsafe.reason == "'return' between the calls"
     assert unsafe.title == "Combine event loops into one coroutine"
-    assert unsafe.hint == "use --unsafe-fixes or --target-version py311"
+    assert unsafe.hint is not None
+    assert unsafe.hint.startswith("use --unsafe-fixes or --target-version py311")
     assert await_plan.reason is None and await_plan.title == "Replace asyncio.run() with await"
     assert none.edits == () and none.title == "No automatic fix"
     assert all(isinstance(e, TextEdit) and isinstance(e.span, Span) for p in plans for e in p.edits)

@@ -304,7 +304,7 @@ def test_target_defaults_to_requires_python(tmp_path: Path, requires: str, runne
     assert ("asyncio.Runner()" in path.read_text()) is runner
     assert result.returncode == (0 if runner else 1)
     if not runner:
-        assert b"(use --unsafe-fixes or --target-version py311)" in result.stderr
+        assert b"(use --unsafe-fixes or --target-version py311" in result.stderr
 
 
 def test_stdin_writes_fixed_source_to_stdout(tmp_path: Path) -> None:
@@ -379,3 +379,40 @@ def test_fix_refuses_a_machine_format_without_diff(tmp_path: Path, output_format
     assert f"--output-format {output_format} needs --diff" in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "t.py").read_text("utf-8") == source
+
+
+def test_a_hint_gives_the_whole_way_at_once(tmp_path: Path) -> None:
+    """``--style runner`` cannot fix it (target 3.10) and combine's fix is unsafe: the
+    hint names both flags, not ``--style combine`` alone (which would then ask for
+    ``--unsafe-fixes``)."""
+    source = (
+        "import asyncio\n\n\nasync def a():\n    return 1\n\n\n"
+        "def second(items):\n    for i in items:\n        asyncio.run(a())\n"
+    )
+    (tmp_path / "h.py").write_text(source, "utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_asyncio_run", "fix", "--isolated", "--diff",
+         "--style", "runner", "--target-version", "py310", "h.py"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "(use --style combine --unsafe-fixes)]" in result.stderr, result.stderr
+    followed = subprocess.run(
+        [sys.executable, "-m", "flake8_asyncio_run", "fix", "--isolated",
+         "--style", "combine", "--unsafe-fixes", "--target-version", "py310", "h.py"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert followed.returncode == 0, followed.stderr
+    assert "await a()" in (tmp_path / "h.py").read_text("utf-8")
+
+
+def test_the_py311_hint_warns_on_an_older_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from flake8_asyncio_run.fix import planner
+
+    monkeypatch.setattr(planner, "sys", SimpleNamespace(version_info=(3, 10, 13)))
+    assert planner._py311_hint() == (
+        "--target-version py311, if the code never runs on Python 3.10 (asyncio.Runner is 3.11+)"
+    )
+    monkeypatch.setattr(planner, "sys", SimpleNamespace(version_info=(3, 12, 1)))
+    assert planner._py311_hint() == "--target-version py311"
