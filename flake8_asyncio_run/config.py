@@ -186,9 +186,10 @@ def _parse_value(key: str, value: Any, source: str) -> tuple[str, Any]:
     if not isinstance(value, str):
         raise ConfigError(f"{source}: 'target-version' must be a string like 'py311'")
     if value not in TARGET_VERSIONS:
+        close = difflib.get_close_matches(value, TARGET_VERSIONS, n=1)
         raise ConfigError(
             f"{source}: {_name(key, source)} must be one of {', '.join(TARGET_VERSIONS)}, "
-            f"not {value!r}{_did_you_mean(difflib.get_close_matches(value, TARGET_VERSIONS, n=1))}"
+            f"not {value!r}{_did_you_mean(close)}"
         )
     return "target_version", value
 
