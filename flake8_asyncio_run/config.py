@@ -8,6 +8,7 @@ Precedence, key by key: ``[tool.flake8-asyncio-run]`` in the nearest ``pyproject
 from __future__ import annotations
 
 import configparser
+import difflib
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -21,9 +22,19 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from flake8_asyncio_run.options import AnalysisOptions
-from flake8_asyncio_run.selection import PerFileIgnore, Selection, parse_per_file_ignores
+from flake8_asyncio_run.selection import (
+    PerFileIgnore,
+    Selection,
+    code_suggestions,
+    is_known_prefix,
+    parse_per_file_ignores,
+)
 
 PYPROJECT_TABLE = "flake8-asyncio-run"
+#: The source named in errors about command-line flags.
+COMMAND_LINE = "command line"
+#: What ``target-version`` may be (``fix --target-version`` offers the same).
+TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(10, 15))
 FLAKE8_FILES = ("setup.cfg", "tox.ini", ".flake8")
 
 #: Keys read from either file, and the Settings field each sets.
@@ -47,6 +58,11 @@ _FLAKE8_KEYS = (
     "extend-exclude",
     "target-version",
 )
+
+#: Every key of ``[tool.flake8-asyncio-run]``; any other is an error there.
+KNOWN_KEYS = (*_LIST_KEYS, "per-file-ignores", "cache", "target-version")
+#: The keys whose values are code prefixes, checked against the known codes.
+_CODE_KEYS = ("select", "extend-select", "ignore", "extend-ignore")
 
 DEFAULT_EXCLUDE = (
     ".git",
@@ -125,36 +141,88 @@ def _as_list(value: Any, key: str, source: str) -> tuple[str, ...]:
 def normalize(
     raw: Mapping[str, Any], source: str, keys: Sequence[str] | None = None
 ) -> dict[str, Any]:
-    """Settings fields from a mapping of config keys (dashes or underscores)."""
+    """Settings fields from a mapping of config keys (dashes or underscores).
+
+    Without ``keys`` the mapping is our own (the pyproject table, the flags): a key not
+    in ``KNOWN_KEYS`` and a code no rule starts with are errors.  With ``keys`` it is a
+    section shared with other tools (flake8's, which holds every plugin's options and
+    codes): only those keys are read, the rest skipped, and codes are not checked.
+    """
     values: dict[str, Any] = {}
     for raw_key, value in raw.items():
         key = raw_key.replace("_", "-")
         if keys is not None and key not in keys:
             continue
+        if keys is None and key not in KNOWN_KEYS:
+            raise ConfigError(_unknown_key(raw_key, key, source))
         if value is None:
             continue
-        if key in _LIST_KEYS:
-            values[_LIST_KEYS[key]] = _as_list(value, key, source)
-        elif key == "per-file-ignores":
-            if isinstance(value, Mapping):
-                entries = [
-                    PerFileIgnore(pattern, _as_list(codes, key, source))
-                    for pattern, codes in value.items()
-                ]
-                values["per_file_ignores"] = tuple(entries)
-            elif isinstance(value, (str, list, tuple)):
-                values["per_file_ignores"] = parse_per_file_ignores(value)
-            else:
-                raise ConfigError(f"{source}: 'per-file-ignores' must be a table or a string")
-        elif key == "cache":
-            if not isinstance(value, bool):
-                raise ConfigError(f"{source}: 'cache' must be true or false")
-            values["cache"] = value
-        elif key == "target-version":
-            if not isinstance(value, str):
-                raise ConfigError(f"{source}: 'target-version' must be a string like 'py311'")
-            values["target_version"] = value
+        field_name, parsed = _parse_value(key, value, source)
+        if keys is None:
+            _check_codes(key, parsed, source)
+        values[field_name] = parsed
     return values
+
+
+def _parse_value(key: str, value: Any, source: str) -> tuple[str, Any]:
+    """The Settings field a key sets, and its value."""
+    if key in _LIST_KEYS:
+        return _LIST_KEYS[key], _as_list(value, key, source)
+    if key == "per-file-ignores":
+        if isinstance(value, Mapping):
+            entries = [
+                PerFileIgnore(pattern, _as_list(codes, key, source))
+                for pattern, codes in value.items()
+            ]
+            return "per_file_ignores", tuple(entries)
+        if isinstance(value, (str, list, tuple)):
+            return "per_file_ignores", parse_per_file_ignores(value)
+        raise ConfigError(f"{source}: 'per-file-ignores' must be a table or a string")
+    if key == "cache":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: 'cache' must be true or false")
+        return "cache", value
+    # target-version, the last of the keys
+    if not isinstance(value, str):
+        raise ConfigError(f"{source}: 'target-version' must be a string like 'py311'")
+    if value not in TARGET_VERSIONS:
+        close = difflib.get_close_matches(value, TARGET_VERSIONS, n=1)
+        raise ConfigError(
+            f"{source}: {_name(key, source)} must be one of {', '.join(TARGET_VERSIONS)}, "
+            f"not {value!r}{_did_you_mean(close)}"
+        )
+    return "target_version", value
+
+
+def _check_codes(key: str, parsed: Any, source: str) -> None:
+    if key in _CODE_KEYS:
+        codes: Sequence[str] = parsed
+    elif key == "per-file-ignores":
+        codes = [code for entry in parsed for code in entry.codes]
+    else:
+        return
+    for code in codes:
+        if not is_known_prefix(code):
+            raise ConfigError(
+                f"{source}: {_name(key, source)}: {code!r} is not a flake8-asyncio-run code "
+                f"or the start of one{_did_you_mean(code_suggestions(code))}"
+            )
+
+
+def _unknown_key(raw_key: str, key: str, source: str) -> str:
+    where = "the command line" if source == COMMAND_LINE else f"[tool.{PYPROJECT_TABLE}]"
+    close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+    return f"{source}: unknown key {raw_key!r} in {where}{_did_you_mean(close)}"
+
+
+def _name(key: str, source: str) -> str:
+    """A key as its source spells it: ``--select`` on the command line, else 'select'."""
+    return f"--{key}" if source == COMMAND_LINE else repr(key)
+
+
+def _did_you_mean(candidates: Sequence[str]) -> str:
+    """The best candidate offered, if any."""
+    return f"; did you mean {candidates[0]!r}?" if candidates else ""
 
 
 def find_upwards(start: Path, names: Sequence[str]) -> Path | None:

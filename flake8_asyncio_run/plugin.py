@@ -69,10 +69,12 @@ class Plugin:
     def parse_options(cls, options: argparse.Namespace) -> None:
         # flake8 does not read pyproject.toml, so we read our table ourselves; flake8's
         # own config and command line (already merged by flake8) override it key by key.
+        # The whole table is checked (an unknown key, a bad code or target-version is an
+        # error here too), though only the analysis options, cache and excludes are used:
+        # flake8's own options handle selection.
         try:
             table, source = pyproject_table(Path.cwd())
-            keys = ("asyncio-runners", "loop-bound-factories", "cache", "exclude", "extend-exclude")
-            values = normalize(table, source, keys)
+            values = normalize(table, source)
         except ConfigError as error:
             # A configuration error, as for the other front ends: exit 2, one line.
             print(f"flake8-asyncio-run: error: {error}", file=sys.stderr)

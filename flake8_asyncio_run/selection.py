@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import os
 import re
@@ -14,6 +15,40 @@ from flake8_asyncio_run.rules import RULES
 #: The code of a file that does not parse (flake8's own code for it).
 SYNTAX_ERROR = "E999"
 _CODE = re.compile(r"^[A-Z]+[0-9]*$")
+
+
+def known_codes() -> tuple[str, ...]:
+    """Every code a run can report: the rules' and the syntax error's."""
+    return (*RULES, SYNTAX_ERROR)
+
+
+def is_known_prefix(value: str) -> bool:
+    """Whether ``value`` selects or ignores something: the start of a known code."""
+    return any(code.startswith(value) for code in known_codes())
+
+
+def code_suggestions(value: str) -> list[str]:
+    """Known prefixes close to ``value`` (``AR0`` -> ``ARO``), best first: families (the
+    letters), groups (the letters and the first digit) and whole codes, and no
+    candidate that merely extends a better one already offered."""
+    upper = value.upper()
+    if upper != value and is_known_prefix(upper):
+        return [upper]
+    candidates: dict[str, None] = {}
+    for code in known_codes():
+        letters = code.rstrip("0123456789")
+        for candidate in (letters, code[: len(letters) + 1], code):
+            candidates[candidate] = None
+    scored = []
+    for candidate in candidates:
+        ratio = difflib.SequenceMatcher(None, upper, candidate).ratio()
+        if ratio >= 0.6:
+            scored.append((-ratio, len(candidate), candidate))
+    chosen: list[str] = []
+    for _, _, candidate in sorted(scored):
+        if not any(candidate.startswith(better) for better in chosen):
+            chosen.append(candidate)
+    return chosen[:3]
 
 
 @dataclass(frozen=True)

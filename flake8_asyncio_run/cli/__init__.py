@@ -25,7 +25,7 @@ from flake8_asyncio_run.cli.common import (
     UsageError,
     discard_stdout,
 )
-from flake8_asyncio_run.config import ConfigError
+from flake8_asyncio_run.config import TARGET_VERSIONS, ConfigError
 from flake8_asyncio_run.output import FORMATS
 
 
@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--style", choices=("auto", "combine", "runner"), default="auto")
     fix.add_argument(
         "--target-version",
-        choices=[f"py3{m}" for m in range(10, 15)],
+        choices=TARGET_VERSIONS,
         help="oldest Python the code supports (default: requires-python, "
         "else the running interpreter)",
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from flake8_asyncio_run.config import Settings, load_settings, normalize
+from flake8_asyncio_run.config import COMMAND_LINE, Settings, load_settings, normalize
 from flake8_asyncio_run.discovery import is_force_excluded, iter_python_files
 from flake8_asyncio_run.project.registry import Projects
 
@@ -92,7 +92,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "target-version": getattr(args, "target_version", None),
         "cache": False if args.no_cache else None,
     }
-    return settings.merged(normalize(flags, "command line"), "command line")
+    return settings.merged(normalize(flags, COMMAND_LINE), COMMAND_LINE)
 
 
 def projects_for(settings: Settings, paths: Sequence[str], given: Sequence[str] = ()) -> Projects:

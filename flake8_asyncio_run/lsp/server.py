@@ -98,7 +98,7 @@ class AsyncioRunServer(LanguageServer):
             try:
                 self.settings_cache[root] = load_settings(root)
             except ConfigError as error:
-                message = f"{SOURCE}: {error}; using the default settings"
+                message = f"{SOURCE}: {error} (using the default settings)"
                 if message not in self.reported_config_errors:
                     self.reported_config_errors.add(message)
                     self.window_show_message(

@@ -165,6 +165,26 @@ async def test_options_come_from_workspace_config(client: LanguageClient, worksp
     assert [d.code for d in await next_diagnostics(client, uri)] == ["ARO101"]
 
 
+async def test_config_mistake_is_shown_and_defaults_are_used(
+    client: LanguageClient, workspace: Path
+) -> None:
+    """A code no rule starts with: the editor shows the error, and the document is still
+    checked, with the default selection (``AR0`` would have selected nothing)."""
+    pyproject = workspace / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\nname = "demo"\n\n[tool.flake8-asyncio-run]\nselect = ["AR0"]\n',
+        encoding="utf-8",
+    )
+    await initialize(client, workspace)
+    uri = open_document(client, workspace / "tasks.py", SEED)
+    assert len(await next_diagnostics(client, uri)) == 3
+    warnings = [m for m in client.messages if m.type == types.MessageType.Warning]
+    assert [m.message for m in warnings] == [
+        f"flake8-asyncio-run: {pyproject}: 'select': 'AR0' is not a flake8-asyncio-run "
+        "code or the start of one; did you mean 'ARO'? (using the default settings)"
+    ]
+
+
 async def test_combine_quick_fix_end_to_end(client: LanguageClient, workspace: Path) -> None:
     """The acceptance scenario: diagnostics, a quick fix, the edit, no diagnostics."""
     await initialize(client, workspace)
