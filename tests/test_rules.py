@@ -394,6 +394,17 @@ def test_message_aro104_recommends_get_running_loop_for_a_probe() -> None:
     )
 
 
+def test_message_aro105_names_what_async_to_sync_made() -> None:
+    path = "aro105_async_to_sync.py"
+    messages = _messages(path)
+    second = _line_of(path, "def decorated_twice") + 2
+    assert messages[(second, "ARO105")] == (
+        "notify() (made by async_to_sync()) starts a 2nd event loop in "
+        f"'decorated_twice' (first at line {second - 1}); combine the awaits into one "
+        "coroutine run once"
+    )
+
+
 def test_message_aro201_names_resource_global_and_starter() -> None:
     path = "aro201_globals.py"
     messages = _messages(path)
