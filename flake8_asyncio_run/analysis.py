@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,6 +17,7 @@ from flake8_asyncio_run.identifiers import identifiers
 from flake8_asyncio_run.lines import ColumnMap, split_lines, statement_lines
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.prefilter import might_run_event_loops
+from flake8_asyncio_run.probes import running_loop_probes
 from flake8_asyncio_run.project.context import ModuleContext
 from flake8_asyncio_run.project.index import ProjectIndex
 from flake8_asyncio_run.project.layout import ModuleName, module_name, project_root
@@ -162,7 +164,11 @@ class _FileAnalysis:
 
     def count(self, body: list[ast.stmt] | ast.expr) -> ScopeFlow[RunnerMatch]:
         counter: PathCounter[RunnerMatch] = PathCounter(
-            self.classify, self.observe, is_a2s=lambda m: m.library.family == "asgiref"
+            self.classify,
+            self.observe,
+            is_a2s=lambda m: m.library.family == "asgiref",
+            # trio.run() leaves asyncio's current loop alone: ARO104 ignores it.
+            is_managed=lambda m: m.library.family != "trio",
         )
         return counter.run(body)
 
@@ -174,10 +180,13 @@ class _FileAnalysis:
         for scope in walk_scopes(self.builder.module):
             if scope.kind == "comprehension" or not self.runs_loops(scope):
                 continue
-            flow = self.count(_scope_body(scope))
+            body = _scope_body(scope)
+            flow = self.count(body)
             for record in flow.calls:
                 self.runner_calls[id(record.node)] = self._runner_call(record)
-            view = ScopeView(self._scope_ref(scope), self.columns.span, self._call_of)
+            view = ScopeView(
+                self._scope_ref(scope), self.columns.span, self._call_of, _prober(body)
+            )
             kind = "async" if scope.kind == "async_function" else "sync"
             for scope_reporter in in_scopes:
                 if scope_reporter.scopes == kind:
@@ -271,6 +280,18 @@ def _scope_body(scope: Scope) -> list[ast.stmt] | ast.expr:
         # Never asked for: a comprehension's calls count for the scope around it.
         raise ValueError("a comprehension has no body of its own")
     return node.body
+
+
+def _prober(body: list[ast.stmt] | ast.expr) -> Callable[[ast.AST], bool]:
+    """``ScopeView.probes_running_loop``: the scope is walked on the first question."""
+    probes: list[frozenset[int]] = []
+
+    def probes_running_loop(node: ast.AST) -> bool:
+        if not probes:
+            probes.append(running_loop_probes(body))
+        return id(node) in probes[0]
+
+    return probes_running_loop
 
 
 def _one_per_line(findings: list[Finding]) -> list[Finding]:

@@ -22,7 +22,7 @@ from typing import Literal
 #:                  configured runner
 #:   entry          ``notify(uid)``: a function that runs its own coroutine (only a
 #:                  call inside ``async def`` is reported; it has no await form)
-CallForm = Literal["coroutine", "callable", "async_to_sync", "wrapper", "entry"]
+CallForm = Literal["coroutine", "callable", "async_to_sync", "a2s_callable", "wrapper", "entry"]
 
 #: The library whose event loop a runner starts.  A configured runner whose library
 #: cannot be known is ``"custom"``.

@@ -9,11 +9,16 @@ Loops are entered zero or one times: repetition is ARO102's business, so that a 
 call in a loop body is not also "the 2nd" loop.  Exceptions are handled honestly: an
 ``except`` or ``finally`` block can follow any prefix of its ``try`` body, including a
 runner call that raised after its loop was created and closed.
+
+The walk also relates the other calls the caller observes (hand-managed loop calls, for
+ARO104) to the managed runner calls: an observed call is *mixed* when some path makes
+both, in either order.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,6 +40,10 @@ class State:
     #: Indices of the calls some path here has made: a call repeats when it reaches
     #: the back edge of a loop around it (not when a return or break always follows).
     made: frozenset[int] = frozenset()
+    #: The first managed runner call (by index) some path here has made, if any.
+    ran: int | None = None
+    #: Indices into ``ScopeFlow.observed`` of the observed calls some path here made.
+    pending: frozenset[int] = frozenset()
 
     def as_dict(self) -> Firsts:
         return dict(self.firsts)
@@ -52,7 +61,19 @@ def merge(a: State | None, b: State | None) -> State | None:
     for first, count in b.firsts:
         if combined.get(first, -1) < count:
             combined[first] = count
-    return State(tuple(sorted(combined.items(), key=_key)), min(a.least, b.least), a.made | b.made)
+    return State(
+        tuple(sorted(combined.items(), key=_key)),
+        min(a.least, b.least),
+        a.made | b.made,
+        _first_of(a.ran, b.ran),
+        a.pending | b.pending,
+    )
+
+
+def _first_of(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    return a if b is None else min(a, b)
 
 
 def merge_all(states: Iterable[State | None]) -> State | None:
@@ -83,12 +104,22 @@ class CallRecord(Generic[T]):
 
 
 @dataclass
+class ObservedCall:
+    node: ast.Call
+    label: str
+    #: A managed runner call (its index in ``ScopeFlow.calls``) made on one path with
+    #: this call, before or after it; None when no path makes both.
+    runner: int | None = None
+
+
+@dataclass
 class ScopeFlow(Generic[T]):
     calls: list[CallRecord[T]] = field(default_factory=list)
     #: Fewest runner calls on any normally-returning path; None if no path returns.
     least_at_exit: int | None = None
-    #: Other calls the caller asked to see, in source order (for ARO104).
-    observed: list[tuple[ast.Call, str]] = field(default_factory=list)
+    #: Other calls the caller asked to see, in the order the walk reached them (for
+    #: ARO104).
+    observed: list[ObservedCall] = field(default_factory=list)
 
 
 class _Frame:
@@ -115,7 +146,8 @@ class PathCounter(Generic[T]):
 
     ``classify`` says whether a call starts an event loop; ``observe`` returns a label
     for other calls worth collecting (hand-managed loop calls), or None; ``is_a2s`` says
-    whether a classified call is an ``async_to_sync`` call.
+    whether a classified call is an ``async_to_sync`` call; ``is_managed`` whether it
+    is a managed runner, which observed calls on its paths are mixed with.
     """
 
     def __init__(
@@ -123,10 +155,13 @@ class PathCounter(Generic[T]):
         classify: Callable[[ast.Call], T | None],
         observe: Callable[[ast.Call], str | None] | None = None,
         is_a2s: Callable[[T], bool] = lambda info: False,
+        is_managed: Callable[[T], bool] = lambda info: True,
     ) -> None:
         self._classify = classify
         self._is_a2s = is_a2s
+        self._is_managed = is_managed
         self._observe = observe
+        self._observed_index: dict[int, int] = {}
         self._flow: ScopeFlow[T] = ScopeFlow()
         self._index: dict[int, int] = {}
         self._frames: list[_Frame] = []
@@ -373,11 +408,7 @@ class PathCounter(Generic[T]):
             return None
         info = self._classify(node)
         if info is None:
-            if self._observe is not None:
-                label = self._observe(node)
-                if label is not None and all(n is not node for n, _ in self._flow.observed):
-                    self._flow.observed.append((node, label))
-            return state
+            return self._observed_call(node, state)
         index = self._index.get(id(node))
         if index is None:
             index = len(self._flow.calls)
@@ -397,12 +428,40 @@ class PathCounter(Generic[T]):
             best = (record.count, not record.a2s_only, -record.first)
             if (count, not a2s_only, -first) > best:
                 record.count, record.first, record.a2s_only = count, first, a2s_only
+        ran = state.ran
+        if self._is_managed(info):
+            ran = _first_of(ran, index)
+            self._mix(state.pending, index)
         after = State(
-            tuple(sorted(advanced.items(), key=_key)), state.least + 1, state.made | {index}
+            tuple(sorted(advanced.items(), key=_key)),
+            state.least + 1,
+            state.made | {index},
+            ran,
+            state.pending,
         )
         # The call may raise after its loop was created and closed.
         self._may_raise(after)
         return after
+
+    def _observed_call(self, node: ast.Call, state: State) -> State:
+        """An observed call is mixed with the first managed runner call of the paths
+        reaching it; the paths it starts carry it to the runner calls after it."""
+        label = self._observe(node) if self._observe is not None else None
+        if label is None:
+            return state
+        index = self._observed_index.get(id(node))
+        if index is None:
+            index = len(self._flow.observed)
+            self._observed_index[id(node)] = index
+            self._flow.observed.append(ObservedCall(node, label))
+        if state.ran is not None:
+            self._mix([index], state.ran)
+        return dataclasses.replace(state, pending=state.pending | {index})
+
+    def _mix(self, observed: Iterable[int], runner: int) -> None:
+        for index in observed:
+            record = self._flow.observed[index]
+            record.runner = _first_of(record.runner, runner)
 
 
 #: Statement type -> how PathCounter walks it (a type lookup, not an isinstance ladder).

@@ -619,6 +619,9 @@ class Resolver:
             if kind is not None and kind.form == "async_to_sync":
                 return RunnerMatch(kind, kind)
             return None
+        made = self._async_to_sync_callable(func, scope)
+        if made is not None:
+            return made
         qualname = self.qualname(func, scope)
         if qualname is None:
             return None
@@ -636,6 +639,28 @@ class Resolver:
             return RunnerMatch(RunnerKind(library.family, "wrapper", display), library, role.plain)
         display = f"{spelled(func)}() (runs {library.display})"
         return RunnerMatch(RunnerKind(library.family, "entry", display), library)
+
+    def _async_to_sync_callable(self, func: ast.expr, scope: Scope) -> RunnerMatch | None:
+        """A call of a name bound once to what ``async_to_sync`` made: ``send =
+        async_to_sync(f)``, or an ``async def`` decorated ``@async_to_sync``."""
+        if not isinstance(func, ast.Name):
+            return None
+        found = self.lookup(func.id, scope)
+        if found is None or len(found[1]) != 1:
+            return None
+        owner, (binding,) = found
+        made_by: list[ast.expr] = []
+        if binding.kind == "alias" and isinstance(binding.node, ast.Call):
+            made_by = [binding.node.func]
+        elif binding.kind == "def" and isinstance(binding.node, ast.AsyncFunctionDef):
+            made_by = binding.node.decorator_list
+        for maker in made_by:
+            name = self.qualname(maker, owner)
+            kind = self.runners.get(name) if name is not None else None
+            if kind is not None and kind.form == "async_to_sync":
+                display = f"{func.id}() (made by {kind.display})"
+                return RunnerMatch(RunnerKind(kind.family, "a2s_callable", display), kind)
+        return None
 
     def loop_management(self, call: ast.Call, scope: Scope) -> str | None:
         qualname = self.qualname(call.func, scope)

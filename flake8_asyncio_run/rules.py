@@ -44,6 +44,9 @@ class ScopeView:
     span: Callable[[ast.AST], Span]
     #: The runner call a record of the scope's flow stands for.
     call: Callable[[CallRecord[Any]], RunnerCall]
+    #: Whether a call of the scope tests for a running loop with its result: in the
+    #: body of a ``try`` catching RuntimeError, or with ``.is_running()`` called on it.
+    probes_running_loop: Callable[[ast.AST], bool] = lambda node: False
 
     @property
     def name(self) -> str:
@@ -300,22 +303,31 @@ ARO103 = Rule(
 
 @in_scopes("sync")
 def report_mixed_loops(scope: ScopeView, flow: ScopeFlow[Any]) -> Iterator[Finding]:
-    """ARO104: each hand-managed loop call (``flow.observed``) of a scope that also runs
-    a managed runner (any but trio.run(), which leaves asyncio's loop alone)."""
-    managed = [r for r in flow.calls if scope.call(r).family != "trio"]
-    if not managed:
-        return
-    runner = scope.call(managed[0])
-    for node, label in flow.observed:
+    """ARO104: each hand-managed loop call (``flow.observed``) that one path of the scope
+    makes with a managed runner call (any but trio.run(), which leaves asyncio's loop
+    alone), before or after it."""
+    for observed in flow.observed:
+        if observed.runner is None:
+            continue
+        runner = scope.call(flow.calls[observed.runner])
+        advice = "use one asyncio.run() (or asyncio.Runner) alone"
+        if observed.label == _GET_EVENT_LOOP and scope.probes_running_loop(observed.node):
+            advice = (
+                "to test for a running loop, call asyncio.get_running_loop() instead "
+                "(it raises RuntimeError when none runs)"
+            )
         yield Finding(
             "ARO104",
-            f"{label} in '{scope.name}', which also runs {runner.display} "
+            f"{observed.label} in '{scope.name}', which also runs {runner.display} "
             f"(line {runner.span.line}), mixes a managed event loop with a "
-            "hand-managed one; use one asyncio.run() (or asyncio.Runner) alone",
-            scope.span(node),
+            f"hand-managed one; {advice}",
+            scope.span(observed.node),
             scope.ref,
             (runner,),
         )
+
+
+_GET_EVENT_LOOP = "asyncio.get_event_loop()"
 
 
 ARO104 = Rule(

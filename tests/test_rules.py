@@ -372,6 +372,39 @@ def test_message_aro104_names_the_managed_call() -> None:
     )
 
 
+def test_message_aro104_recommends_get_running_loop_for_a_probe() -> None:
+    path = "aro104_paths.py"
+    messages = _messages(path)
+    advice = (
+        "; to test for a running loop, call asyncio.get_running_loop() instead "
+        "(it raises RuntimeError when none runs)"
+    )
+    in_try = _line_of(path, "def run_after_probe_in_try") + 2
+    assert messages[(in_try, "ARO104")] == (
+        "asyncio.get_event_loop() in 'run_after_probe_in_try', which also runs "
+        f"asyncio.run() (line {in_try + 3}), mixes a managed event loop with a "
+        f"hand-managed one{advice}"
+    )
+    for probe in ("def probe_with_is_running", "def direct_is_running"):
+        assert messages[(_line_of(path, probe) + 1, "ARO104")].endswith(advice)
+    # Not a probe: the usual advice.
+    not_probe = _line_of(path, "def get_after_run_on_one_branch") + 3
+    assert messages[(not_probe, "ARO104")].endswith(
+        "; use one asyncio.run() (or asyncio.Runner) alone"
+    )
+
+
+def test_message_aro105_names_what_async_to_sync_made() -> None:
+    path = "aro105_async_to_sync.py"
+    messages = _messages(path)
+    second = _line_of(path, "def decorated_twice") + 2
+    assert messages[(second, "ARO105")] == (
+        "notify() (made by async_to_sync()) starts a 2nd event loop in "
+        f"'decorated_twice' (first at line {second - 1}); combine the awaits into one "
+        "coroutine run once"
+    )
+
+
 def test_message_aro201_names_resource_global_and_starter() -> None:
     path = "aro201_globals.py"
     messages = _messages(path)

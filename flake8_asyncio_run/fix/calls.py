@@ -72,6 +72,11 @@ def unpack(module: cst.Module, node: cst.Call, call: RunnerCall) -> Unpacked:
             whitespace_before_args=node.whitespace_before_args,
         )
         return _unpacked(module, awaitable, keywords)
+    if call.form == "a2s_callable":
+        raise CannotUnpack(
+            f"{call.display} calls what async_to_sync() made elsewhere; the fixer "
+            "rewrites only async_to_sync(f)(...) calls"
+        )
     if call.form == "entry":
         raise CannotUnpack(
             f"{call.display} runs a coroutine of its own: await that coroutine instead"

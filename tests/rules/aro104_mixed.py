@@ -29,12 +29,12 @@ def from_imports():
     get_event_loop().run_until_complete(work(2))  # error: ARO104
 
 
-def exclusive_branches_still_mix(flag):
-    # The scope mixes both styles, even on different paths.
+def exclusive_branches(flag):
+    # No path runs both styles (more cases in aro104_paths.py): clean.
     if flag:
         asyncio.run(work(1))
     else:
-        asyncio.get_event_loop().run_until_complete(work(2))  # error: ARO104:9
+        asyncio.get_event_loop().run_until_complete(work(2))
 
 
 def run_sync(coro):

@@ -57,6 +57,96 @@ def wrapped_once_not_called():
     return fetch
 
 
+# A function wrapped once and called many times: each call runs a loop.
+send = async_to_sync(work)
+
+
+def module_level_wrapper():
+    send(1)
+    send(2)  # error: ARO105:5
+
+
+def local_wrapper():
+    fetch = a2s(work)
+    fetch(1)
+    fetch(2)  # error: ARO105:5
+
+
+def wrapper_then_asyncio():
+    send(1)
+    asyncio.run(work(2))  # error: ARO101
+
+
+def wrapper_in_a_loop(items):
+    for item in items:
+        send(item)  # error: ARO102
+
+
+def wrapper_once():
+    return send(1)
+
+
+def rebound_wrapper(flag):
+    # Bound twice: not followed.
+    fetch = async_to_sync(work)
+    if flag:
+        fetch = print
+    fetch(1)
+    fetch(2)
+
+
+@async_to_sync
+async def notify(x):
+    return x
+
+
+def decorated_twice():
+    notify(1)
+    notify(2)  # error: ARO105:5
+
+
+def decorated_on_exclusive_branches(flag):
+    if flag:
+        notify(1)
+    else:
+        notify(2)
+
+
+def decorated_and_wrapped():
+    notify(1)
+    send(2)  # error: ARO105
+
+
+def decorated_in_a_comprehension(items):
+    return [notify(item) for item in items]  # error: ARO102
+
+
+@sync.async_to_sync
+async def notify_attribute(x):
+    return x
+
+
+def decorated_attribute_form():
+    notify_attribute(1)
+    notify_attribute(2)  # error: ARO105
+
+
+async def wrapper_in_async():
+    send(1)  # error: ARO103
+    notify(2)  # error: ARO103
+    await work(3)
+
+
+def plain_sync_def_decorated():
+    # A decorator on a synchronous def is not async_to_sync's documented form.
+    @async_to_sync
+    def helper():
+        return None
+
+    helper()
+    helper()
+
+
 class Consumer:
     def receive(self, text):
         async_to_sync(self.channel_layer.group_send)("chat", {"text": text})
