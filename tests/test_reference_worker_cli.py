@@ -169,3 +169,13 @@ def test_help_works_without_the_worker_extra() -> None:
     proc = _cli("worker", "--help", blocked="rq,redis,asyncpg,httpx")
     assert proc.returncode == 0, proc.stderr
     assert "TRUTHSNAP_PHOTO_DIR" in proc.stdout
+
+
+def test_demo_without_the_test_extra_names_it() -> None:
+    """With no DATABASE_URL, the demo needs pgserver (the ``test`` extra)."""
+    proc = _cli("demo", blocked="pgserver")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == (
+        "error: DATABASE_URL is not set and pgserver is not installed "
+        "(from the repository root: pip install -e '.[test]', or set DATABASE_URL)\n"
+    )
