@@ -1,225 +1,93 @@
 """Command line: ``python -m reference_worker {init-db,enqueue,worker,demo}``.
 
-Configuration comes from ``DATABASE_URL``, ``REDIS_URL``, ``FRAUDLENS_URL``,
-``TRUTHSNAP_PHOTO_DIR`` (and optionally ``TRUTHSNAP_QUEUE``, ``TRUTHSNAP_MAX_PHOTO_BYTES``,
-``FRAUDLENS_TIMEOUT``).  A missing or bad value is reported on one line, exit status 2.
+Configuration comes from the environment (see :data:`ENVIRONMENT`, shown by ``--help``).
+A missing or bad value is reported on one line, exit status 2.
+
+This module needs only the standard library, so that ``--help`` works everywhere and a
+missing ``worker`` extra is reported on one line (exit status 2) instead of as a
+traceback.  The commands themselves are in :mod:`reference_worker.commands`.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import logging
-import os
-import secrets
+import importlib
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
-from pathlib import Path
-from typing import TextIO
 
-import asyncpg
-import redis
-from rq import Queue
+from reference_worker import QUEUE_NAME
 
-from reference_worker import QUEUE_NAME, config
-from reference_worker.enqueue import (
-    DEFAULT_RETRY,
-    PERSISTENT_TASK,
-    TASK,
-    enqueue_analysis,
-    purge_queue,
+#: The ``worker`` extra of pyproject.toml, by import name.
+WORKER_EXTRA = ("rq", "redis", "asyncpg", "httpx")
+INSTALL_HINT = "pip install -e '.[worker]'"
+
+#: Every variable the commands (and their jobs) read, with what it is for.
+ENVIRONMENT = (
+    ("DATABASE_URL", "PostgreSQL, e.g. postgresql://postgres@127.0.0.1:5432/truthsnap"),
+    ("REDIS_URL", "the RQ broker, e.g. redis://127.0.0.1:6379/0"),
+    ("FRAUDLENS_URL", "the FraudLens API, e.g. http://127.0.0.1:8081"),
+    ("TRUTHSNAP_PHOTO_DIR", "an existing directory that holds the photos, by key"),
+    ("TRUTHSNAP_QUEUE", f"the RQ queue (default: {QUEUE_NAME})"),
+    ("TRUTHSNAP_MAX_PHOTO_BYTES", "the largest photo accepted (default: 20 MiB)"),
+    ("FRAUDLENS_TIMEOUT", "seconds to wait for FraudLens (default: 10)"),
 )
-from reference_worker.errors import ReferenceWorkerError
-from reference_worker.fraudlens_server import FraudLensServer
-from reference_worker.pipeline import PhotoJob
-from reference_worker.repository import apply_schema, set_user_tier
-from reference_worker.samples import make_png
-from reference_worker.store import LocalPhotoStore
 
-WORKER_CLASSES = {
-    "fork": "reference_worker.prefork.PreloadingWorker",
-    "simple": "rq.worker.SimpleWorker",
-    "persistent": "reference_worker.persistent.PersistentLoopWorker",
+#: The variables each command reads itself (jobs read theirs in the worker).
+COMMAND_ENVIRONMENT = {
+    "init-db": ("DATABASE_URL",),
+    "enqueue": ("REDIS_URL", "TRUTHSNAP_QUEUE"),
+    "worker": tuple(name for name, _ in ENVIRONMENT),
+    "demo": ("DATABASE_URL", "REDIS_URL"),
 }
 
-_DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+DEMO_NOTE = (
+    "demo starts throwaway PostgreSQL and Redis servers (the 'test' extra) when "
+    "DATABASE_URL or REDIS_URL is unset, and its own FraudLens and photo directory."
+)
 
 
-class CommandError(Exception):
-    """Printed as one line, with exit status 2."""
+def _environment_help(names: Sequence[str]) -> str:
+    width = max(len(name) for name in names)
+    described = dict(ENVIRONMENT)
+    lines = [f"  {name:<{width}}  {described[name]}" for name in names]
+    return "environment variables:\n" + "\n".join(lines)
 
 
-def _redis(url: str) -> redis.Redis:
-    conn = redis.Redis.from_url(url)
-    try:
-        conn.ping()
-    except redis.RedisError as exc:
-        raise CommandError(f"cannot reach Redis at {url}: {exc}") from None
-    return conn
-
-
-async def _connect(dsn: str) -> asyncpg.Connection:
-    try:
-        return await asyncpg.connect(dsn)
-    except _DB_ERRORS as exc:
-        raise CommandError(f"cannot connect to DATABASE_URL: {exc}") from None
-
-
-async def _init_db(dsn: str) -> None:
-    conn = await _connect(dsn)
-    try:
-        await apply_schema(conn)
-    finally:
-        await conn.close()
-
-
-def configure_stage_logging(stream: TextIO | None = None) -> None:
-    """Print the ``[Worker] STAGE n/6`` lines, bare, on ``stream`` (stdout by default, like
-    RQ's own log lines, so the two interleave in order)."""
-    handler = logging.StreamHandler(stream or sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    stage_log = logging.getLogger("reference_worker.stages")
-    stage_log.handlers[:] = [handler]
-    stage_log.setLevel(logging.INFO)
-    stage_log.propagate = False
-
-
-def cmd_init_db(args: argparse.Namespace) -> int:
-    asyncio.run(_init_db(config.database_url()))
-    print("schema applied", file=sys.stderr)
-    return 0
-
-
-def cmd_enqueue(args: argparse.Namespace) -> int:
-    PhotoJob.create(args.photo, args.user, args.chat)  # bad arguments: fail before any I/O
-    queue = Queue(config.queue_name(), connection=_redis(config.redis_url()))
-    job = enqueue_analysis(
-        queue,
-        args.photo,
-        args.user,
-        args.chat,
-        task=PERSISTENT_TASK if args.persistent else TASK,
-        retry=None if args.no_retry else DEFAULT_RETRY,
-    )
-    print(job.id)
-    return 0
-
-
-def cmd_worker(args: argparse.Namespace) -> int:
-    from rq.cli import main as rq_main
-
-    url = config.redis_url()
-    _redis(url)
-    kind = "persistent" if args.persistent else "simple" if args.simple else "fork"
-    rq_args = ["worker", "--url", url, "--worker-class", WORKER_CLASSES[kind]]
-    # Retry intervals need the scheduler.  A burst worker just drains the queue.
-    rq_args.append("--burst" if args.burst else "--with-scheduler")
-    if args.max_jobs:
-        rq_args += ["--max-jobs", str(args.max_jobs)]
-    rq_args.append(config.queue_name())
-    configure_stage_logging()
-    try:
-        rq_main.main(args=rq_args, prog_name="rq", standalone_mode=False)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
-    return 0
-
-
-DEMO_USERS = {1001: "pro", 1002: "free"}
-DEMO_PHOTOS = [
-    ("uploads/2026/beach.png", 1001, 5001),
-    ("uploads/2026/receipt.png", 1002, 5002),
-    ("uploads/2026/passport.png", 1001, 5001),
-    ("uploads/2026/selfie.png", 1003, 5003),  # unknown user: free tier
-]
-
-
-async def _demo(env: dict[str, str], schema: str) -> int:
-    """Prepare the data, run the real worker processes, print what they stored."""
-    conn = await _connect(env["DATABASE_URL"])
-    try:
-        await conn.execute(f"CREATE SCHEMA {schema}")
-        await apply_schema(conn)
-        for user_id, tier in DEMO_USERS.items():
-            await set_user_tier(conn, user_id, tier)
-
-        queue = Queue(env["TRUTHSNAP_QUEUE"], connection=_redis(env["REDIS_URL"]))
-        store = LocalPhotoStore(env["TRUTHSNAP_PHOTO_DIR"], max_bytes=10**6)
-        batches = (("forking Worker", DEMO_PHOTOS[:2]), ("SimpleWorker", DEMO_PHOTOS[2:]))
-        for mode, photos in batches:
-            for key, user_id, chat_id in photos:
-                store.put(key, make_png(DEMO_PHOTOS.index((key, user_id, chat_id))))
-                enqueue_analysis(queue, key, user_id, chat_id, retry=None)
-            print(f"\n== {len(photos)} jobs on {mode} ==", flush=True)
-            cmd = [sys.executable, "-m", "reference_worker", "worker", "--burst"]
-            if mode == "SimpleWorker":
-                cmd.append("--simple")
-            proc = await asyncio.create_subprocess_exec(*cmd, env=env)
-            if await proc.wait() != 0:
-                raise CommandError(f"the worker exited with status {proc.returncode}")
-
-        print("\n== analyses ==")
-        for row in await conn.fetch(
-            "SELECT analysis_id, photo_key, user_id, user_tier, verdict, score "
-            "FROM analyses ORDER BY created_at"
-        ):
-            print(json.dumps(dict(row)))
-        print("\n== notifications (outbox) ==")
-        for row in await conn.fetch(
-            "SELECT notification_id, analysis_id, chat_id, status, message "
-            "FROM notifications ORDER BY notification_id"
-        ):
-            print(json.dumps(dict(row)))
-        failed = queue.failed_job_registry.count
-        print(f"\nfailed jobs: {failed}")
-        purge_queue(queue)
-        return 1 if failed else 0
-    finally:
-        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        await conn.close()
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from reference_worker.services import throwaway_postgres, throwaway_redis
-
-    with ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="truthsnap-demo-")))
-        db_url = os.environ.get("DATABASE_URL") or stack.enter_context(
-            throwaway_postgres(tmp / "pg")
-        )
-        schema = f"truthsnap_demo_{secrets.token_hex(4)}"
-        db_url = config.dsn_with_schema(db_url, schema)
-        redis_url = os.environ.get("REDIS_URL") or stack.enter_context(
-            throwaway_redis(tmp / "redis")
-        )
-        fraudlens = stack.enter_context(FraudLensServer())
-        photo_dir = tmp / "photos"
-        photo_dir.mkdir()
-        env = {
-            **os.environ,
-            "DATABASE_URL": db_url,
-            "REDIS_URL": redis_url,
-            "FRAUDLENS_URL": fraudlens.url,
-            "TRUTHSNAP_PHOTO_DIR": str(photo_dir),
-            "TRUTHSNAP_QUEUE": f"truthsnap-demo-{secrets.token_hex(4)}",
-        }
-        print(f"PostgreSQL: {db_url}\nRedis: {redis_url}\nFraudLens: {fraudlens.url}")
-        return asyncio.run(_demo(env, schema))
+def missing_worker_modules() -> list[str]:
+    """The modules of the ``worker`` extra that cannot be imported."""
+    missing = []
+    for name in WORKER_EXTRA:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
 
 
 def build_parser() -> argparse.ArgumentParser:
+    raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
-        prog="python -m reference_worker", description="TruthSnap reference RQ worker."
+        prog="python -m reference_worker",
+        description="TruthSnap reference RQ worker.",
+        epilog=_environment_help([name for name, _ in ENVIRONMENT])
+        + f"\n\nThe commands need the 'worker' extra: {INSTALL_HINT}",
+        formatter_class=raw,
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    init_db = sub.add_parser("init-db", help="create the tables (idempotent)")
-    init_db.set_defaults(func=cmd_init_db)
+    def command(name: str, summary: str, epilog: str = "") -> argparse.ArgumentParser:
+        text = _environment_help(COMMAND_ENVIRONMENT[name])
+        return sub.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog=text + (f"\n\n{epilog}" if epilog else ""),
+            formatter_class=raw,
+        )
 
-    enqueue = sub.add_parser("enqueue", help="queue one photo for analysis")
+    command("init-db", "create the tables (idempotent)")
+
+    enqueue = command("enqueue", "queue one photo for analysis")
     enqueue.add_argument("photo", metavar="PHOTO", help="the photo's key in the photo store")
     enqueue.add_argument("--user", type=int, required=True, help="the TruthSnap user id")
     enqueue.add_argument("--chat", type=int, required=True, help="the chat to notify")
@@ -227,9 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--persistent", action="store_true", help="enqueue the persistent-loop task"
     )
     enqueue.add_argument("--no-retry", action="store_true", help="do not retry on failure")
-    enqueue.set_defaults(func=cmd_enqueue)
 
-    worker = sub.add_parser("worker", help=f"run `rq worker` on the {QUEUE_NAME} queue")
+    worker = command(
+        "worker",
+        f"run `rq worker` on the {QUEUE_NAME} queue",
+        "The settings are checked before the worker starts: a missing one, or a "
+        "TRUTHSNAP_PHOTO_DIR\nthat is not a directory, exits with status 2.",
+    )
     worker.add_argument("--burst", action="store_true", help="quit when the queue is empty")
     kind = worker.add_mutually_exclusive_group()
     kind.add_argument("--simple", action="store_true", help="run jobs in-process (no fork)")
@@ -237,19 +109,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--persistent", action="store_true", help="one event loop and pool per process"
     )
     worker.add_argument("--max-jobs", type=int, default=0, help="stop after this many jobs")
-    worker.set_defaults(func=cmd_worker)
 
-    demo = sub.add_parser("demo", help="start everything and run a few photos end to end")
-    demo.set_defaults(func=cmd_demo)
+    command("demo", "start everything and run a few photos end to end", DEMO_NOTE)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    func: Callable[[argparse.Namespace], int] = args.func
+    missing = missing_worker_modules()
+    if missing:
+        print(
+            f"error: the reference worker needs the 'worker' extra ({', '.join(missing)} "
+            f"not installed); from the repository root: {INSTALL_HINT}",
+            file=sys.stderr,
+        )
+        return 2
+
+    from reference_worker import commands
+    from reference_worker.errors import ReferenceWorkerError
+
+    func: Callable[[argparse.Namespace], int] = getattr(
+        commands, "cmd_" + args.command.replace("-", "_")
+    )
     try:
         return func(args)
-    except (ReferenceWorkerError, CommandError) as exc:
+    except ReferenceWorkerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,11 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         photo_dir = Path(_required(env, "TRUTHSNAP_PHOTO_DIR", "/var/lib/truthsnap/photos"))
+        if not photo_dir.exists():
+            raise ConfigError(
+                f"TRUTHSNAP_PHOTO_DIR does not exist: {str(photo_dir)!r} "
+                f"(create it: mkdir -p {shlex.quote(str(photo_dir))})"
+            )
         if not photo_dir.is_dir():
             raise ConfigError(f"TRUTHSNAP_PHOTO_DIR is not a directory: {str(photo_dir)!r}")
         return cls(

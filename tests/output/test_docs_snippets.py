@@ -51,11 +51,27 @@ def test_helix_languages_toml() -> None:
 
 @pytest.mark.parametrize("lang", ["lua", "elisp"])
 def test_other_editors_start_the_server(lang: str) -> None:
+    """Each block starts our server, or (Neovim) maps our fix-all, by its exact kind."""
     found = blocks("editors.md", lang)
     assert found
     for body in found:
-        assert re.search(r'"flake8-asyncio-run",?\s+"lsp"', body), body
+        starts = re.search(r'"flake8-asyncio-run",?\s+"lsp"', body)
+        fix_all = lang == "lua" and '"source.fixAll.flake8-asyncio-run"' in body
+        assert starts or fix_all, body
         assert body.count("(") == body.count(")") and body.count("{") == body.count("}")
+
+
+def test_neovim_07_recipe_uses_the_07_api() -> None:
+    """Neovim 0.7 has no vim.fs, vim.lsp.start nor code_action's apply."""
+    lua = blocks("editors.md", "lua")
+    start = next(b for b in lua if "vim.lsp.start_client" in b)
+    assert "vim.lsp.buf_attach_client" in start and "vim.fs" not in start
+    apply = next(b for b in lua if "vim.lsp.buf_request" in b)
+    assert '"textDocument/codeAction"' in apply
+    assert "vim.lsp.util.apply_workspace_edit" in apply and "apply = true" not in apply
+    from flake8_asyncio_run.lsp.server import FIX_ALL  # the kind the server offers
+
+    assert f'"{FIX_ALL}"' in apply
 
 
 def _steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
