@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from layout_checks import blank_line_errors
 
 from flake8_asyncio_run.analysis import analyze_source
 from flake8_asyncio_run.checker import check_source
@@ -141,21 +142,6 @@ def test_fixed_scopes_have_no_loop_findings(name: str) -> None:
     count_before = len([f for f in analyze_source(before).findings if f.code in LOOP_CODES])
     count_after = len([f for f in after.findings if f.code in LOOP_CODES])
     assert count_after <= count_before
-
-
-def blank_line_errors(text: str) -> int:
-    import pycodestyle
-
-    # Blank lines (E30x), and whitespace on them or at line ends (W291, W293).
-    codes = ["E301", "E302", "E303", "E305", "E306", "W291", "W293"]
-    style = pycodestyle.StyleGuide(select=codes, quiet=True)
-    checker = pycodestyle.Checker(
-        filename="fixture.py",
-        lines=text.splitlines(keepends=True),
-        options=style.options,
-        report=style.init_report(),
-    )
-    return int(checker.check_all())
 
 
 @pytest.mark.parametrize("name", CASES)

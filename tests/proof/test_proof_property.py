@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
+from layout_checks import blank_line_errors
 from loopdriver import run_program
 from proof_harness import (
     STYLES,
@@ -282,6 +283,7 @@ def test_random_functions_keep_behaviour(case: Case) -> None:
         fixed, outcome = fix_api(source, case.style)
         note(fixed)
         assert_compiles(fixed)
+        assert blank_line_errors(fixed) <= blank_line_errors(source)
         flagged = remaining_loop_findings(source)
         if not flagged:
             assert fixed == source, "a fix without a finding"
@@ -324,7 +326,11 @@ def module_programs(draw: st.DrawFn) -> str:
         scope.runner_calls += 1
         body.append(f"{target} = asyncio.run(fetch({_expr(draw, scope)}))")
         _bind(scope, target)
-    return PRELUDE + EXTRA + "\n\n" + MODULE_INPUTS + "\n" + "\n".join(body) + "\n"
+    # Blank lines between the statements, up to two as at module level: the fix moves
+    # them into a block, where they must stay unindented and single (W293, E303).
+    gaps = [draw(st.sampled_from(["\n", "\n", "\n\n", "\n\n\n"])) for _ in body]
+    lines = "".join(statement + gap for statement, gap in zip(body, gaps, strict=True))
+    return PRELUDE + EXTRA + "\n\n" + MODULE_INPUTS + "\n" + lines
 
 
 @pytest.mark.parametrize("style", STYLES, ids=lambda s: s.id)
@@ -340,6 +346,8 @@ def test_random_module_scripts_keep_behaviour(style: Style) -> None:
         fixed, outcome = fix_api(source, style)
         note(fixed)
         assert_compiles(fixed)
+        # Laid out as pycodestyle wants wherever the input was (W29x, E30x).
+        assert blank_line_errors(fixed) <= blank_line_errors(source)
         left = remaining_loop_findings(fixed)
         if left:
             assert all(outcome.reasons), outcome
