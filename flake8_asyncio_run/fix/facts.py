@@ -16,6 +16,7 @@ from typing import Any
 import libcst as cst
 
 from flake8_asyncio_run.fix.walk import children, descendants
+from flake8_asyncio_run.project.every_path import meet
 
 _DYNAMIC = {"locals", "vars", "exec", "eval"}
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -97,14 +98,6 @@ def mentioned_names(node: cst.CSTNode) -> set[str]:
 Defined = frozenset[str]
 
 
-def _meet(a: Defined | None, b: Defined | None) -> Defined | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a & b
-
-
 class _Walker:
     def __init__(self, skip: frozenset[int], mark: int | None = None) -> None:
         self.facts = Facts()
@@ -165,7 +158,7 @@ class _Walker:
             other = self._if(orelse, assigned)
         else:
             other = self.suite(orelse.body, assigned)
-        return _meet(taken, other)
+        return meet(taken, other)
 
     def _loop(self, node: cst.For | cst.While, assigned: Defined) -> Defined | None:
         if isinstance(node, cst.For):
@@ -200,7 +193,7 @@ class _Walker:
             ends.append(None if end is None else end - name)
         result = ends[0]
         for end in ends[1:]:
-            result = _meet(result, end)
+            result = meet(result, end)
         if node.finalbody is not None:
             after_finally = self.suite(node.finalbody.body, assigned)
             if result is None or after_finally is None:

@@ -31,11 +31,12 @@ def calls_on_every_path(body: list[ast.stmt] | ast.expr, key: Key) -> frozenset[
     if isinstance(body, ast.expr):
         return frozenset(walker.expression(body))
     end = walker.block(body, frozenset())
-    returns = _meet(walker.returns, end)
+    returns = meet(walker.returns, end)
     return returns or frozenset()
 
 
-def _meet(a: Met, b: Met) -> Met:
+def meet(a: Met, b: Met) -> Met:
+    """What two paths both met; None is a path that cannot get here (it meets anything)."""
     if a is None:
         return b
     if b is None:
@@ -61,7 +62,7 @@ class _Walker:
 
     def statement(self, node: ast.stmt, met: frozenset[str]) -> Met:
         if isinstance(node, ast.Return):
-            self.returns = _meet(self.returns, met | self.expression(node.value))
+            self.returns = meet(self.returns, met | self.expression(node.value))
             return None
         if isinstance(node, ast.Raise):
             return None
