@@ -18,7 +18,7 @@ from flake8_asyncio_run.lines import ColumnMap, split_lines, statement_lines
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.prefilter import might_run_event_loops
 from flake8_asyncio_run.probes import running_loop_probes
-from flake8_asyncio_run.project.context import ModuleContext
+from flake8_asyncio_run.project.context import ModuleContext, prefilter_hints
 from flake8_asyncio_run.project.index import ProjectIndex
 from flake8_asyncio_run.project.layout import ModuleName, module_name, project_root
 from flake8_asyncio_run.project.summarize import summarize
@@ -64,9 +64,7 @@ def analyze_source(
     options = options or AnalysisOptions()
     if context is None:
         context = lone_context(filename, options)
-    words = context.words if context is not None else frozenset()
-    factories = context.needs_factories if context is not None else True
-    if not might_run_event_loops(source, options, words, factories):
+    if not might_run_event_loops(source, options, *prefilter_hints(context)):
         return EMPTY
     tree = ast.parse(source, filename)
     return analyze_tree(tree, split_lines(source), options, context)

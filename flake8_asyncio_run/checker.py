@@ -16,7 +16,7 @@ from flake8_asyncio_run.findings import Finding, ScopeRef, Span
 from flake8_asyncio_run.lines import split_lines
 from flake8_asyncio_run.noqa import remove_suppressed
 from flake8_asyncio_run.prefilter import might_run_event_loops, might_run_event_loops_bytes
-from flake8_asyncio_run.project.context import ModuleContext
+from flake8_asyncio_run.project.context import ModuleContext, prefilter_hints
 from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.selection import SYNTAX_ERROR
 from flake8_asyncio_run.sourcefile import SourceText, decode_source, read_file
@@ -90,7 +90,7 @@ def check_bytes(
 ) -> FileResult:
     """``trusted``: ``data`` is the file the project index read."""
     context = _context(projects, path, trusted)
-    if not might_run_event_loops_bytes(data, settings.analysis, *_prefilter(context)):
+    if not might_run_event_loops_bytes(data, settings.analysis, *prefilter_hints(context)):
         return FileResult(path, analysis=EMPTY)
     try:
         source = decode_source(data)
@@ -107,13 +107,6 @@ def check_file(path: str, settings: Settings, projects: Projects | None = None) 
     return check_bytes(data, path, settings, projects, trusted=True)
 
 
-def _prefilter(context: ModuleContext | None) -> tuple[frozenset[str], bool]:
-    """The project's part of the prefilter: its words, and whether factory calls count."""
-    if context is None:
-        return frozenset(), True
-    return context.words, context.needs_factories
-
-
 def _context(projects: Projects | None, path: str, trusted: bool) -> ModuleContext | None:
     return projects.context(path, trusted) if projects is not None else None
 
@@ -126,7 +119,7 @@ def _finish(
     tree: ast.Module | None = None,
     projects: Projects | None = None,
 ) -> FileResult:
-    if not might_run_event_loops(source.text, settings.analysis, *_prefilter(context)):
+    if not might_run_event_loops(source.text, settings.analysis, *prefilter_hints(context)):
         return FileResult(path, analysis=EMPTY, source=source)
     if tree is None:
         try:

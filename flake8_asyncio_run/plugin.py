@@ -107,9 +107,9 @@ class Plugin:
         context = None
         if self._filename not in ("-", "stdin") and os.path.exists(self._filename):
             context = self.projects().context(self._filename)
-        words = context.words if context is not None else frozenset()
-        factories = context.needs_factories if context is not None else True
-        if not might_run_event_loops(text, self.options, words, factories):
+        from flake8_asyncio_run.project.context import prefilter_hints
+
+        if not might_run_event_loops(text, self.options, *prefilter_hints(context)):
             return
         from flake8_asyncio_run.analysis import analyze_tree, lone_context
         from flake8_asyncio_run.lines import split_lines

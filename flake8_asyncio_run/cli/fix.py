@@ -40,6 +40,7 @@ from flake8_asyncio_run.findings import Finding
 from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
 from flake8_asyncio_run.output import write_report
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
+from flake8_asyncio_run.project.context import prefilter_hints
 from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.sourcefile import (
     SourceText,
@@ -221,9 +222,7 @@ def _fix_file(run: _Run, path: str) -> None:
         run.errors.append(f"{path}: {error.strerror or error}")
         return
     context = run.projects.context(path) if run.projects is not None else None
-    words = context.words if context is not None else frozenset()
-    factories = context.needs_factories if context is not None else True
-    if not might_run_event_loops_bytes(data, run.settings.analysis, words, factories):
+    if not might_run_event_loops_bytes(data, run.settings.analysis, *prefilter_hints(context)):
         return
     try:
         source = decode_source(data)

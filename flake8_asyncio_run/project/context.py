@@ -28,3 +28,12 @@ class ModuleContext:
         built from this very text, found no global of the module that a task reaches
         (then its factory calls cannot give a finding)."""
         return not self.trusted or self.name.name in self.index.reached_modules
+
+
+def prefilter_hints(context: ModuleContext | None) -> tuple[frozenset[str], bool]:
+    """The project's part of the prefilter, as its ``words`` and ``factories``
+    arguments: the index's words, and whether factory calls count (no project: none,
+    and they do)."""
+    if context is None:
+        return frozenset(), True
+    return context.words, context.needs_factories

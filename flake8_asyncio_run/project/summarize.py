@@ -12,7 +12,7 @@ import ast
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
-from flake8_asyncio_run.cached_globals import cached_assignments
+from flake8_asyncio_run.cached_globals import cached_assignments, walk_scopes
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.project.every_path import calls_on_every_path
 from flake8_asyncio_run.project.facts import CachedFacts, CallFacts, FunctionFacts, ModuleFacts
@@ -133,7 +133,7 @@ class _Summary:
         plain_call = _plain_call(node)
         calls: list[CallFacts] = []
         skipped: set[int] = set()
-        for inner_scope in _scopes_within(scope):
+        for inner_scope in walk_scopes(scope):
             for call in self.builder.calls_by_owner.get(id(inner_scope), []):
                 if id(call) in skipped:
                     continue
@@ -228,7 +228,7 @@ class _Summary:
                 tops = [self.builder.scope_of[id(m)] for m in node.body if _is_function(m)]
             for top in tops:
                 reads = self.reads.setdefault(id(top), [])
-                for inner in _scopes_within(top):
+                for inner in walk_scopes(top):
                     owner[id(inner)] = reads
                     reads.extend(f"{self.module}.{n}" for n in sorted(inner.declared_global))
         for load, where in self.builder.loads:
@@ -285,12 +285,6 @@ class _Summary:
         if isinstance(work, (ast.Name, ast.Attribute)):
             return self.resolver.qualname(work, scope)
         return None
-
-
-def _scopes_within(scope: Scope) -> Iterator[Scope]:
-    yield scope
-    for child in scope.children:
-        yield from _scopes_within(child)
 
 
 def _is_function(node: ast.AST) -> bool:
