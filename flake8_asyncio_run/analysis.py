@@ -293,16 +293,24 @@ def _prober(body: list[ast.stmt] | ast.expr) -> Callable[[ast.AST], bool]:
 
 
 def _one_per_line(findings: list[Finding]) -> list[Finding]:
-    """Two findings of one code on one line give one report, at the first of them."""
+    """Two findings of one code on one line give one report, at the first of them.  Its
+    message names the other calls, which its fix (or the reason for none) covers too."""
     kept: dict[tuple[str, int], Finding] = {}
+    others: dict[tuple[str, int], list[str]] = {}
     for finding in sorted(findings, key=Finding.sort_key):
         key = (finding.code, finding.span.line)
         if key in kept:
             earlier = kept[key]
             merged = earlier.calls + tuple(c for c in finding.calls if c not in earlier.calls)
             kept[key] = dataclasses.replace(earlier, calls=merged)
+            if finding.calls and finding.calls[-1] not in earlier.calls:
+                others.setdefault(key, []).append(finding.calls[-1].display)
         else:
             kept[key] = finding
+    for key, displays in others.items():
+        finding = kept[key]
+        also = f"; also on this line: {', '.join(displays)}"
+        kept[key] = dataclasses.replace(finding, message=finding.message + also)
     return sorted(kept.values(), key=Finding.sort_key)
 
 

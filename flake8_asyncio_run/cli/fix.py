@@ -36,7 +36,7 @@ from flake8_asyncio_run.cli.common import (
 )
 from flake8_asyncio_run.cli.deep import TooDeep, frames_for, in_room, out_of_room
 from flake8_asyncio_run.config import Settings
-from flake8_asyncio_run.findings import Finding
+from flake8_asyncio_run.findings import Finding, Span
 from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
 from flake8_asyncio_run.output import write_report
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
@@ -270,20 +270,39 @@ def as_given(outcome: FixOutcome) -> tuple[Finding, ...]:
     """The remaining findings as found in the text before fixing: each one paired, in
     order, with the first finding of the original text that has its code, scope and
     runner calls (its line and the lines its message names are those of the text as
-    the user has it).  One without a counterpart keeps its place in the fixed text."""
+    the user has it).  One that the original reported as another call of a line's one
+    report (``asyncio.run(run_sync(c))``, whose outer call became ``await``) goes to
+    that call; one without a counterpart keeps its place in the fixed text."""
     if outcome.text == outcome.source:
         return outcome.remaining
     unused = list(outcome.initial)
-    placed: list[Finding] = []
+    placed: list[Finding | None] = []
     for finding in outcome.remaining:
         key = _identity(finding)
         match = next((f for f in unused if _identity(f) == key), None)
-        if match is None:
-            placed.append(finding)
-        else:
+        if match is not None:
             unused.remove(match)
-            placed.append(match)
-    return tuple(placed)
+        placed.append(match)
+    # The reports whose own call was fixed are the ones their other calls can be in.
+    taken: set[Span] = set()
+    return tuple(
+        match or _on_merged_call(finding, unused, taken) or finding
+        for finding, match in zip(outcome.remaining, placed, strict=True)
+    )
+
+
+def _on_merged_call(finding: Finding, initial: list[Finding], taken: set[Span]) -> Finding | None:
+    if len(finding.calls) != 1:
+        return None
+    (call,) = finding.calls
+    for original in initial:
+        if _identity(original)[:3] != _identity(finding)[:3]:
+            continue
+        for merged in original.calls[1:]:
+            if merged.display == call.display and merged.span not in taken:
+                taken.add(merged.span)
+                return replace(finding, span=merged.span, scope=original.scope, calls=(merged,))
+    return None
 
 
 def _identity(finding: Finding) -> tuple[object, ...]:

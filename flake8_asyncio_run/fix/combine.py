@@ -45,8 +45,9 @@ class _Names:
     globals: list[str]
     nonlocals: list[str]
     returned: list[str]
-    #: ``name: T`` lines placed before the coroutine (annotations Python forbids on
-    #: global/nonlocal names inside it).
+    #: Names whose ``name: T`` lines go before the coroutine (Python forbids them on
+    #: global/nonlocal names inside it), and those lines.
+    hoisted: list[str]
     declared: list[str]
 
 
@@ -140,11 +141,12 @@ def _extend_to_tail(ctx: FileContext, prepared: Prepared) -> Prepared | None:
 def _classify_names(ctx: FileContext, prepared: Prepared, returns_move_in: bool) -> _Names | str:
     facts = prepared.facts
     scope = prepared.scope
-    names = _Names([], [], [], [])
+    names = _Names([], [], [], [], [])
     stores = list(facts.stores)
     if isinstance(scope, cst.Module):
-        names.globals = stores
-        names.declared = _declarations(ctx, facts, stores)
+        # A bare ``name: T`` assigns nothing: its line moves out, and no ``global``.
+        names.globals = [name for name in stores if name not in facts.annotation_only]
+        _hoist(ctx, facts, names, stores)
         return names
     outside = scope_facts(_scope_statements(prepared), prepared.statements)
     declared_global, declared_nonlocal = _declared(scope)
@@ -185,15 +187,14 @@ def _classify_names(ctx: FileContext, prepared: Prepared, returns_move_in: bool)
                 return f"'{name}' is read before the region assigns it"
             return f"'{name}' may be unbound after the region"
         names.nonlocals.append(name)
-    names.declared = _declarations(ctx, facts, names.globals + names.nonlocals)
+    _hoist(ctx, facts, names, names.globals + names.nonlocals)
     return names
 
 
-def _declarations(ctx: FileContext, facts: Facts, names: Sequence[str]) -> list[str]:
-    return [
-        f"{name}: {ctx.code(facts.annotations[name].annotation)}"
-        for name in names
-        if name in facts.annotations
+def _hoist(ctx: FileContext, facts: Facts, names: _Names, candidates: Sequence[str]) -> None:
+    names.hoisted = [name for name in candidates if name in facts.annotations]
+    names.declared = [
+        f"{name}: {ctx.code(facts.annotations[name].annotation)}" for name in names.hoisted
     ]
 
 
@@ -279,10 +280,9 @@ def _edits(
     span, indent, inner = layout.span, layout.indent, layout.inner
     scope_name = "main" if isinstance(prepared.scope, cst.Module) else prepared.scope.name.value
     coroutine = ctx.fresh(f"_{scope_name.lstrip('_')}_async", prepared.scope)
-    stripped = frozenset(
-        n for n in names.globals + names.nonlocals if n in prepared.facts.annotations
+    rewriter = RegionRewriter(
+        module, prepared.runner_calls, "await", strip=frozenset(names.hoisted)
     )
-    rewriter = RegionRewriter(module, prepared.runner_calls, "await", strip=stripped)
     body = render_block(ctx, rewrite_statements(layout.statements, rewriter), inner)
 
     top_level = isinstance(prepared.scope, cst.Module) and not indent

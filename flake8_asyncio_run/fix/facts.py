@@ -29,6 +29,9 @@ class Facts:
     stores: dict[str, None] = field(default_factory=dict)
     #: Annotations of names bound with ``name: T = value`` (or ``name: T``).
     annotations: dict[str, cst.Annotation] = field(default_factory=dict)
+    #: Names of ``stores`` that only a bare ``name: T`` binds: it makes a function's
+    #: name local, but assigns nothing (a module needs no ``global`` for it).
+    annotation_only: set[str] = field(default_factory=set)
     #: Names read while not definitely assigned by the walked code itself.
     unassigned_reads: set[str] = field(default_factory=set)
     #: Names read at the scope's level.
@@ -259,7 +262,11 @@ class _Walker:
         if isinstance(node.target, cst.Name):
             self.facts.annotations[node.target.value] = node.annotation
             if node.value is None:
-                self.bind(node.target.value)
+                name = node.target.value
+                new = name not in self.facts.stores
+                self.bind(name)
+                if new:
+                    self.facts.annotation_only.add(name)
                 return assigned
         return assigned | self.target(node.target, assigned)
 
@@ -336,6 +343,8 @@ class _Walker:
     def bind(self, *names: str) -> Defined:
         for name in names:
             self.facts.stores.setdefault(name, None)
+        if self.facts.annotation_only:
+            self.facts.annotation_only.difference_update(names)
         return frozenset(names)
 
     def target(self, node: cst.BaseExpression, assigned: Defined) -> Defined:

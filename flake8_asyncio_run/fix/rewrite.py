@@ -74,10 +74,26 @@ class RegionRewriter(cst.CSTTransformer):
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.SimpleStatementLine:
-        if not updated_node.body:
-            return updated_node.with_changes(body=[cst.Pass()])
-        return updated_node
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        if updated_node.body:
+            return updated_node
+        # A line left empty goes, unless it holds a comment (kept on a ``pass``).
+        commented = updated_node.trailing_whitespace.comment is not None or any(
+            line.comment is not None for line in updated_node.leading_lines
+        )
+        return updated_node.with_changes(body=[cst.Pass()]) if commented else cst.RemoveFromParent()
+
+    def leave_SimpleStatementSuite(
+        self, original_node: cst.SimpleStatementSuite, updated_node: cst.SimpleStatementSuite
+    ) -> cst.SimpleStatementSuite:
+        return updated_node if updated_node.body else updated_node.with_changes(body=[cst.Pass()])
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if updated_node.body:
+            return updated_node
+        return updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
 
 
 def rewrite_statements(
@@ -86,6 +102,8 @@ def rewrite_statements(
     result = []
     for statement in statements:
         new = statement.visit(rewriter)
+        if isinstance(new, cst.RemovalSentinel):
+            continue  # a bare annotation hoisted out of the region
         assert isinstance(new, cst.BaseStatement)
         result.append(new)
     return result

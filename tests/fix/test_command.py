@@ -416,3 +416,72 @@ def test_the_py311_hint_warns_on_an_older_interpreter(monkeypatch: pytest.Monkey
     )
     monkeypatch.setattr(planner, "sys", SimpleNamespace(version_info=(3, 12, 1)))
     assert planner._py311_hint() == "--target-version py311"
+
+
+def _fix_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flake8_asyncio_run", "fix", "--isolated", *args],
+        cwd=cwd, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+ONE_LINE_TWO_RUNNERS = (
+    "import asyncio\n\n\nasync def fetch_a():\n    return 1\n\n\n"
+    "def load_a():\n    return asyncio.run(fetch_a())\n\n\n"
+    "def run_sync(coro):\n    return asyncio.run(coro)\n\n\n"
+    "async def handler():\n"
+    "    b = run_sync(fetch_a()), load_a()\n"
+    "    d = asyncio.run(run_sync(fetch_a()))\n"
+    "    return b, d\n"
+)
+
+
+def test_a_reason_names_only_calls_its_finding_names(tmp_path: Path) -> None:
+    """Two runner calls on one line make one report.  Its message names the other
+    call too, so the reason for no fix (which is about that call) names a call the
+    finding shows, not one it hides."""
+    (tmp_path / "h.py").write_text(ONE_LINE_TWO_RUNNERS, "utf-8")
+    result = _fix_cli(tmp_path, "--diff", "h.py")
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("h.py:17:")]
+    message, _, reason = line.partition(" [not fixed: ")
+    assert message.startswith("h.py:17:9: ARO103 run_sync() (wraps asyncio.run()) inside")
+    assert message.endswith("; also on this line: load_a() (runs asyncio.run())"), message
+    assert reason.startswith("load_a() (runs asyncio.run()) runs a coroutine of its own")
+    checked = subprocess.run(
+        [sys.executable, "-m", "flake8_asyncio_run", "check", "--isolated", "h.py"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "h.py:17:9: ARO103 " in checked.stdout
+    assert "also on this line: load_a() (runs asyncio.run())" in checked.stdout
+
+
+def test_a_call_left_inside_a_fixed_one_is_placed_where_the_user_has_it(
+    tmp_path: Path,
+) -> None:
+    """``asyncio.run(run_sync(c))``: the outer call becomes ``await``, and the inner one,
+    left (its fix would be unsafe), is reported at its column in the file as given, not
+    at its column after ``await`` replaced ``asyncio.run(``."""
+    (tmp_path / "h.py").write_text(ONE_LINE_TWO_RUNNERS, "utf-8")
+    result = _fix_cli(tmp_path, "--diff", "h.py")
+    assert "+    d = await run_sync(fetch_a())" in result.stdout, result.stderr
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("h.py:18:")]
+    assert line.startswith("h.py:18:21: ARO103 run_sync() (wraps asyncio.run())"), line
+
+
+def test_module_level_global_lists_only_what_the_moved_code_binds(tmp_path: Path) -> None:
+    """A bare ``_: int`` between the calls binds nothing: its line moves out of the
+    coroutine (module ``__annotations__`` keep it), and ``global`` does not list it."""
+    source = (
+        "import asyncio\n\n_ = str\n\n\nasync def f():\n    return 1\n\n\n"
+        "a = asyncio.run(f())\n_: int\nb = asyncio.run(f())\nprint(_(a + b), __annotations__)\n"
+    )
+    path = tmp_path / "w.py"
+    path.write_text(source, "utf-8")
+    before = subprocess.run([sys.executable, "w.py"], cwd=tmp_path, capture_output=True, text=True)
+    result = _fix_cli(tmp_path, "w.py")
+    assert result.returncode == 0, result.stderr
+    fixed = path.read_text("utf-8")
+    assert "    global a, b\n" in fixed, fixed
+    assert "pass" not in fixed
+    after = subprocess.run([sys.executable, "w.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert (after.returncode, after.stdout) == (0, before.stdout) == (0, "2 {'_': <class 'int'>}\n")

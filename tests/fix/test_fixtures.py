@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from declaration_checks import needless_new_declarations
 from layout_checks import blank_line_errors
 
 from flake8_asyncio_run.analysis import analyze_source
@@ -151,3 +152,14 @@ def test_fixed_code_is_laid_out_like_its_file(name: str) -> None:
     before, _, outcome = run_case(name)
     text: str = outcome.text  # type: ignore[attr-defined]
     assert blank_line_errors(text) <= blank_line_errors(before)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fixed_code_declares_only_what_it_binds(name: str) -> None:
+    """The coroutine's ``global``/``nonlocal`` lists name only what the moved code
+    assigns (a bare ``name: T`` assigns nothing)."""
+    before, _, outcome = run_case(name)
+    if outcome.syntax_error:  # type: ignore[attr-defined]
+        return
+    text: str = outcome.text  # type: ignore[attr-defined]
+    assert needless_new_declarations(before, text) == []

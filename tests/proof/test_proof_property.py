@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from declaration_checks import needless_new_declarations
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from layout_checks import blank_line_errors
@@ -107,6 +108,7 @@ def _statement(
     draw: st.DrawFn, scope: Scope, depth: int, indent: str, early_return: bool
 ) -> list[str]:
     kinds = ["assign", "assign", "augassign", "tuple", "pair", "helper", "print", "log", "run"]
+    kinds.append("annotate")
     if depth < MAX_DEPTH:
         kinds += ["if", "if", "for", "try", "with"]
     if early_return and depth > 0:
@@ -138,6 +140,9 @@ def _simple_statement(draw: st.DrawFn, scope: Scope, kind: str) -> str:
         value = f"asyncio.run(pair({_expr(draw, scope)}, {_expr(draw, scope)}))"
         _bind(scope, first, second)
         return f"{first}, {second} = {value}"
+    if kind == "annotate":
+        # A bare annotation binds nothing (it makes a function's name local).
+        return f"{draw(st.sampled_from(NAMES))}: int"
     if kind == "helper":
         return f"helper({_expr(draw, scope)})"
     if kind == "print":
@@ -284,6 +289,7 @@ def test_random_functions_keep_behaviour(case: Case) -> None:
         note(fixed)
         assert_compiles(fixed)
         assert blank_line_errors(fixed) <= blank_line_errors(source)
+        assert needless_new_declarations(source, fixed) == []
         flagged = remaining_loop_findings(source)
         if not flagged:
             assert fixed == source, "a fix without a finding"
@@ -348,6 +354,7 @@ def test_random_module_scripts_keep_behaviour(style: Style) -> None:
         assert_compiles(fixed)
         # Laid out as pycodestyle wants wherever the input was (W29x, E30x).
         assert blank_line_errors(fixed) <= blank_line_errors(source)
+        assert needless_new_declarations(source, fixed) == []
         left = remaining_loop_findings(fixed)
         if left:
             assert all(outcome.reasons), outcome
