@@ -15,6 +15,7 @@ from flake8_asyncio_run.findings import Finding, RunnerCall, ScopeRef, Span
 from flake8_asyncio_run.flow import CallRecord, PathCounter, ScopeFlow
 from flake8_asyncio_run.identifiers import identifiers
 from flake8_asyncio_run.lines import ColumnMap, split_lines, statement_lines
+from flake8_asyncio_run.notebook.cells import CellMap
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.prefilter import might_run_event_loops
 from flake8_asyncio_run.probes import running_loop_probes
@@ -24,10 +25,12 @@ from flake8_asyncio_run.project.layout import ModuleName, module_name, project_r
 from flake8_asyncio_run.project.summarize import summarize
 from flake8_asyncio_run.resolution import (
     Resolver,
+    RunnerKind,
     RunnerMatch,
     Scope,
     ScopeBuilder,
     ScopeKind,
+    spelled,
 )
 from flake8_asyncio_run.rules import (
     CachedGlobal,
@@ -58,16 +61,27 @@ def analyze_source(
     filename: str = "<unknown>",
     options: AnalysisOptions | None = None,
     context: ModuleContext | None = None,
+    in_notebook: bool = False,
 ) -> Analysis:
     """Analyse Python source text.  Raises SyntaxError for text that does not parse.
-    Without a ``context``, the file is a project of its own."""
+    Without a ``context``, the file is a project of its own.  ``in_notebook``: the text
+    is a notebook's cells (``notebook.cells``), whose top level runs in the kernel's
+    event loop and may ``await``."""
     options = options or AnalysisOptions()
     if context is None:
         context = lone_context(filename, options)
     if not might_run_event_loops(source, options, *prefilter_hints(context)):
         return EMPTY
-    tree = ast.parse(source, filename)
-    return analyze_tree(tree, split_lines(source), options, context)
+    tree = parse_source(source, filename, in_notebook)
+    return analyze_tree(tree, split_lines(source), options, context, in_notebook)
+
+
+def parse_source(source: str, filename: str, in_notebook: bool = False) -> ast.Module:
+    """``ast.parse``, accepting top-level ``await`` in a notebook's cells."""
+    flags = ast.PyCF_ONLY_AST | (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if in_notebook else 0)
+    tree = compile(source, filename, "exec", flags, dont_inherit=True)
+    assert isinstance(tree, ast.Module)
+    return tree
 
 
 def lone_context(filename: str, options: AnalysisOptions) -> ModuleContext | None:
@@ -84,10 +98,11 @@ def analyze_tree(
     lines: list[str],
     options: AnalysisOptions | None = None,
     context: ModuleContext | None = None,
+    in_notebook: bool = False,
 ) -> Analysis:
     options = options or AnalysisOptions()
     try:
-        return _FileAnalysis(tree, lines, options, context).run()
+        return _FileAnalysis(tree, lines, options, context, in_notebook).run()
     except RecursionError:
         pass
     # Very deep expressions (generated tables, long operator chains) parse fine but take
@@ -95,7 +110,7 @@ def analyze_tree(
     previous = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous, _depth(tree) * 4 + 1000))
     try:
-        return _FileAnalysis(tree, lines, options, context).run()
+        return _FileAnalysis(tree, lines, options, context, in_notebook).run()
     finally:
         sys.setrecursionlimit(previous)
 
@@ -116,8 +131,15 @@ class _FileAnalysis:
         lines: list[str],
         options: AnalysisOptions,
         context: ModuleContext | None,
+        in_notebook: bool = False,
     ) -> None:
         self.tree = tree
+        #: A notebook's top level runs inside the kernel's event loop, as an async
+        #: function's body does; its messages name lines within cells.
+        self.in_notebook = in_notebook
+        self.describe_line = _plain_line
+        if in_notebook:
+            self.describe_line = CellMap.of_lines(lines).describe
         self.columns = ColumnMap(lines)
         text = "".join(lines)
         self.name = context.name if context is not None else _LONE_MODULE
@@ -144,11 +166,30 @@ class _FileAnalysis:
         if scope is None:
             return None
         match = self.resolver.runner(call, scope)
+        in_loop = self._in_running_loop(scope)
         if match is None:
-            return None
-        if match.kind.form == "entry" and scope.function_scope().kind != "async_function":
+            return self._loop_method(call, scope) if in_loop else None
+        if match.kind.form == "entry" and not in_loop:
             return None
         return match
+
+    def _in_running_loop(self, scope: Scope) -> bool:
+        """Whether the scope's code runs while an event loop runs in the thread: an
+        ``async def``'s body, or a notebook cell's top level."""
+        kind = scope.function_scope().kind
+        return kind == "async_function" or (self.in_notebook and kind == "module")
+
+    def _loop_method(self, call: ast.Call, scope: Scope) -> RunnerMatch | None:
+        """``loop.run_until_complete(x)`` at a notebook's top level: it raises, as the
+        kernel's loop is running.  ``await x`` does the same when ``loop`` is that
+        running loop (``asyncio.get_event_loop()`` there, or a name bound once to it)."""
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr != "run_until_complete":
+            return None
+        made_by = self.resolver.constructor_of(func.value, scope)
+        running = made_by in _RUNNING_LOOP
+        kind = RunnerKind("asyncio", "run_until_complete", f"{spelled(func)}()")
+        return RunnerMatch(kind, kind, running)
 
     def runs_loops(self, scope: Scope) -> bool:
         """Whether any call of the scope starts an event loop.  Scopes without one can
@@ -183,9 +224,16 @@ class _FileAnalysis:
             for record in flow.calls:
                 self.runner_calls[id(record.node)] = self._runner_call(record)
             view = ScopeView(
-                self._scope_ref(scope), self.columns.span, self._call_of, _prober(body)
+                self._scope_ref(scope),
+                self.columns.span,
+                self._call_of,
+                _prober(body),
+                self.describe_line,
             )
-            kind = "async" if scope.kind == "async_function" else "sync"
+            in_loop = scope.kind == "async_function" or (
+                self.in_notebook and scope.kind == "module"
+            )
+            kind = "async" if in_loop else "sync"
             for scope_reporter in in_scopes:
                 if scope_reporter.scopes == kind:
                     self.findings.extend(scope_reporter.report(view, flow))
@@ -241,6 +289,17 @@ class _FileAnalysis:
             for found in cached_assignments(self.builder, self.resolver)
         )
 
+
+def _plain_line(line: int, seen_from: int) -> str:
+    return f"line {line}"
+
+
+#: What ``loop`` is in ``loop.run_until_complete()`` when it is the running loop.
+_RUNNING_LOOP = frozenset(
+    f"asyncio{sub}.{name}"
+    for sub in ("", ".events")
+    for name in ("get_event_loop", "get_running_loop")
+)
 
 #: The name of a file analysed as a project of its own.
 _LONE_MODULE = ModuleName("__main__", False)
@@ -314,4 +373,4 @@ def _one_per_line(findings: list[Finding]) -> list[Finding]:
     return sorted(kept.values(), key=Finding.sort_key)
 
 
-__all__ = ["EMPTY", "Analysis", "Span", "analyze_source", "analyze_tree"]
+__all__ = ["EMPTY", "Analysis", "Span", "analyze_source", "analyze_tree", "parse_source"]

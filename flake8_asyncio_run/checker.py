@@ -10,16 +10,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from flake8_asyncio_run.analysis import EMPTY, Analysis, analyze_tree, lone_context
+from flake8_asyncio_run.analysis import (
+    EMPTY,
+    Analysis,
+    analyze_tree,
+    lone_context,
+    parse_source,
+)
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, ScopeRef, Span
 from flake8_asyncio_run.lines import split_lines
 from flake8_asyncio_run.noqa import remove_suppressed
+from flake8_asyncio_run.notebook.cells import NotebookError, is_notebook_path
 from flake8_asyncio_run.prefilter import might_run_event_loops, might_run_event_loops_bytes
 from flake8_asyncio_run.project.context import ModuleContext, prefilter_hints
 from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.selection import SYNTAX_ERROR
-from flake8_asyncio_run.sourcefile import SourceText, decode_source, read_file
+from flake8_asyncio_run.sourcefile import SourceText, decode_notebook, decode_source, read_file
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -64,21 +71,39 @@ def check_source(
     settings: Settings,
     projects: Projects | None = None,
     trusted: bool = False,
+    *,
+    in_notebook: bool = False,
 ) -> FileResult:
     """Analyse already-decoded text (stdin, an editor buffer): text that may differ
     from the file the project index read, unless ``trusted`` (the language server puts
-    a buffer's facts in the index first)."""
+    a buffer's facts in the index first).  ``in_notebook``: ``text`` is a notebook's
+    cells as one module (``notebook.cells``)."""
     context = _context(projects, path, trusted)
-    return _finish(path, SourceText(text, "utf-8"), settings, context, projects=projects)
+    source = SourceText(text, "utf-8")
+    return _finish(path, source, settings, context, projects=projects, in_notebook=in_notebook)
+
+
+def check_notebook(
+    source: SourceText, path: str, settings: Settings, projects: Projects | None = None
+) -> FileResult:
+    """A decoded notebook (``sourcefile.decode_notebook``): its cells' virtual module."""
+    context = _context(projects, path, False)
+    return _finish(path, source, settings, context, projects=projects, in_notebook=True)
 
 
 def check_parsed(
-    text: str, tree: ast.Module, path: str, settings: Settings, projects: Projects | None = None
+    text: str,
+    tree: ast.Module,
+    path: str,
+    settings: Settings,
+    projects: Projects | None = None,
+    in_notebook: bool = False,
 ) -> FileResult:
     """``check_source`` for text whose tree the caller already has (the fixer parses
     its result once, to compile it and to analyse it)."""
     context = _context(projects, path, False)
-    return _finish(path, SourceText(text, "utf-8"), settings, context, tree, projects)
+    source = SourceText(text, "utf-8")
+    return _finish(path, source, settings, context, tree, projects, in_notebook)
 
 
 def check_bytes(
@@ -88,7 +113,14 @@ def check_bytes(
     projects: Projects | None = None,
     trusted: bool = False,
 ) -> FileResult:
-    """``trusted``: ``data`` is the file the project index read."""
+    """``trusted``: ``data`` is the file the project index read.  A ``.ipynb`` path is
+    read as a notebook; one that is not valid nbformat 4 is an error of the file."""
+    if is_notebook_path(path):
+        try:
+            notebook = decode_notebook(data)
+        except NotebookError as error:
+            return FileResult(path, error=f"{path}: {error}")
+        return check_notebook(notebook, path, settings, projects)
     context = _context(projects, path, trusted)
     if not might_run_event_loops_bytes(data, settings.analysis, *prefilter_hints(context)):
         return FileResult(path, analysis=EMPTY)
@@ -118,12 +150,13 @@ def _finish(
     context: ModuleContext | None,
     tree: ast.Module | None = None,
     projects: Projects | None = None,
+    in_notebook: bool = False,
 ) -> FileResult:
     if not might_run_event_loops(source.text, settings.analysis, *prefilter_hints(context)):
         return FileResult(path, analysis=EMPTY, source=source)
     if tree is None:
         try:
-            tree = ast.parse(source.text, path)
+            tree = parse_source(source.text, path, in_notebook)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
             # Python itself refuses to compile what its parser cannot build (nesting too
             # deep, null bytes): report it like any syntax error, never a traceback.
@@ -131,7 +164,8 @@ def _finish(
             return FileResult(path, [syntax_error_finding(syntax)], source=source)
     if context is None:
         context = lone_context(path, settings.analysis)
-    analysis = analyze_tree(tree, split_lines(source.text), settings.analysis, context)
+    lines = split_lines(source.text)
+    analysis = analyze_tree(tree, lines, settings.analysis, context, in_notebook)
     findings = select_findings(analysis, source.text, path, settings)
     return FileResult(path, findings, analysis, source, projects=projects)
 

@@ -60,7 +60,7 @@ _FLAKE8_KEYS = (
 )
 
 #: Every key of ``[tool.flake8-asyncio-run]``; any other is an error there.
-KNOWN_KEYS = (*_LIST_KEYS, "per-file-ignores", "cache", "target-version")
+KNOWN_KEYS = (*_LIST_KEYS, "per-file-ignores", "cache", "notebooks", "target-version")
 #: The keys whose values are code prefixes, checked against the known codes.
 _CODE_KEYS = ("select", "extend-select", "ignore", "extend-ignore")
 
@@ -76,6 +76,7 @@ DEFAULT_EXCLUDE = (
     ".eggs",
     "*.egg-info",
     "__pycache__",
+    ".ipynb_checkpoints",
     ".mypy_cache",
     ".pytest_cache",
     ".ruff_cache",
@@ -103,6 +104,8 @@ class Settings:
     target_version: str | None = None
     #: Keep the project index in ``.flake8-asyncio-run-cache/`` at the project root.
     cache: bool = True
+    #: Whether directory walks include Jupyter notebooks (``*.ipynb``).
+    notebooks: bool = True
     #: Where each value came from, for ``--show-settings`` and error messages.
     sources: tuple[str, ...] = field(default=(), compare=False)
 
@@ -178,10 +181,10 @@ def _parse_value(key: str, value: Any, source: str) -> tuple[str, Any]:
         if isinstance(value, (str, list, tuple)):
             return "per_file_ignores", parse_per_file_ignores(value)
         raise ConfigError(f"{source}: 'per-file-ignores' must be a table or a string")
-    if key == "cache":
+    if key in ("cache", "notebooks"):
         if not isinstance(value, bool):
-            raise ConfigError(f"{source}: 'cache' must be true or false")
-        return "cache", value
+            raise ConfigError(f"{source}: '{key}' must be true or false")
+        return key, value
     # target-version, the last of the keys
     if not isinstance(value, str):
         raise ConfigError(f"{source}: 'target-version' must be a string like 'py311'")

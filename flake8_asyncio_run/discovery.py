@@ -41,18 +41,23 @@ def _is_virtualenv(directory: str) -> bool:
 
 
 def iter_python_files(
-    paths: Sequence[str], excludes: Sequence[str], force_exclude: bool = False
+    paths: Sequence[str],
+    excludes: Sequence[str],
+    force_exclude: bool = False,
+    notebooks: bool = False,
 ) -> Iterator[str]:
-    """Python files under ``paths``, sorted within each directory.
+    """Python files under ``paths`` (and Jupyter notebooks, with ``notebooks``), sorted
+    within each directory.
 
     Paths named explicitly are kept even when an exclude matches them, unless
     ``force_exclude`` is set (pre-commit passes every staged file explicitly).
     """
+    suffixes = (".py", ".pyi", ".ipynb") if notebooks else (".py", ".pyi")
     for path in paths:
         if force_exclude and is_force_excluded(path, excludes):
             continue
         if os.path.isdir(path):
-            yield from _walk(path, excludes)
+            yield from _walk(path, excludes, suffixes)
         else:
             yield path
 
@@ -81,10 +86,10 @@ def is_force_excluded(
     return False
 
 
-def _is_python_file(entry: os.DirEntry[str]) -> bool:
+def _is_python_file(entry: os.DirEntry[str], suffixes: tuple[str, ...]) -> bool:
     """A FIFO or device named ``*.py`` would block the read, so a walk skips it; a broken
     or looping symlink is kept, so that reading it says what it is."""
-    if not entry.name.endswith((".py", ".pyi")):
+    if not entry.name.endswith(suffixes):
         return False
     try:
         return entry.is_file() or entry.is_symlink()
@@ -92,7 +97,7 @@ def _is_python_file(entry: os.DirEntry[str]) -> bool:
         return True
 
 
-def _walk(root: str, excludes: Sequence[str]) -> Iterator[str]:
+def _walk(root: str, excludes: Sequence[str], suffixes: tuple[str, ...]) -> Iterator[str]:
     # One matcher for the whole walk: it is asked about every file and directory.
     excluded = _exclude_matcher(tuple(excludes), os.getcwd())
     stack = [root]
@@ -108,6 +113,6 @@ def _walk(root: str, excludes: Sequence[str]) -> Iterator[str]:
             if entry.is_dir(follow_symlinks=False):
                 if not excluded(path) and not _is_virtualenv(path):
                     subdirectories.append(path)
-            elif _is_python_file(entry) and not excluded(path):
+            elif _is_python_file(entry, suffixes) and not excluded(path):
                 yield path
         stack.extend(reversed(subdirectories))

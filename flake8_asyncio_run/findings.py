@@ -22,7 +22,17 @@ from typing import Literal
 #:                  configured runner
 #:   entry          ``notify(uid)``: a function that runs its own coroutine (only a
 #:                  call inside ``async def`` is reported; it has no await form)
-CallForm = Literal["coroutine", "callable", "async_to_sync", "a2s_callable", "wrapper", "entry"]
+#:   run_until_complete  ``loop.run_until_complete(x)`` at a notebook's top level
+#:                  -> ``await x``, when ``loop`` is the kernel's running loop
+CallForm = Literal[
+    "coroutine",
+    "callable",
+    "async_to_sync",
+    "a2s_callable",
+    "wrapper",
+    "entry",
+    "run_until_complete",
+]
 
 #: The library whose event loop a runner starts.  A configured runner whose library
 #: cannot be known is ``"custom"``.
@@ -46,8 +56,9 @@ class RunnerCall:
     form: CallForm
     #: What the message calls it: ``asyncio.run()``, ``run_sync() (wraps asyncio.run())``.
     display: str
-    #: For a wrapper: True when ``wrapper(x)`` is exactly ``runner(x)``, so that the
-    #: fixer may turn it into ``await x``.
+    #: For a wrapper: True when ``wrapper(x)`` is exactly ``runner(x)``; for
+    #: ``loop.run_until_complete(x)``: when ``loop`` is the running loop.  Either way
+    #: the fixer may turn the call into ``await x``.
     passthrough: bool = False
 
 

@@ -672,12 +672,12 @@ class Resolver:
             return self.factories.get(qualname)
         func = call.func
         if isinstance(func, ast.Attribute):
-            made_by = self._constructor_of(func.value, scope)
+            made_by = self.constructor_of(func.value, scope)
             if made_by is not None:
                 return METHOD_FACTORIES.get((made_by, func.attr))
         return None
 
-    def _constructor_of(self, value: ast.AST | None, scope: Scope) -> str | None:
+    def constructor_of(self, value: ast.AST | None, scope: Scope) -> str | None:
         """What built an object: ``aioboto3.Session`` for ``aioboto3.Session()``, or
         for a name bound once to that call."""
         if isinstance(value, ast.Name):

@@ -47,6 +47,9 @@ class ScopeView:
     #: Whether a call of the scope tests for a running loop with its result: in the
     #: body of a ``try`` catching RuntimeError, or with ``.is_running()`` called on it.
     probes_running_loop: Callable[[ast.AST], bool] = lambda node: False
+    #: (line, line of the finding) -> how a message names the line: ``line 12``; in a
+    #: notebook ``line 3`` of the finding's cell, or ``cell 2, line 3``.
+    describe_line: Callable[[int, int], str] = lambda line, seen_from: f"line {line}"
 
     @property
     def name(self) -> str:
@@ -164,7 +167,8 @@ def report_paths(scope: ScopeView, flow: ScopeFlow[Any]) -> Iterator[Finding]:
             yield Finding(
                 "ARO102",
                 f"{call.display} inside a loop starts a new event loop on every "
-                f"iteration in '{scope.name}' (loop at line {loop_span.line}); "
+                f"iteration in '{scope.name}' "
+                f"(loop at {scope.describe_line(loop_span.line, call.span.line)}); "
                 "run the whole loop in one coroutine",
                 call.span,
                 scope.ref,
@@ -176,7 +180,8 @@ def report_paths(scope: ScopeView, flow: ScopeFlow[Any]) -> Iterator[Finding]:
             yield Finding(
                 "ARO105" if record.a2s_only else "ARO101",
                 f"{call.display} starts {_with_article(_ordinal(record.count))} event loop in "
-                f"'{scope.name}' (first at line {first.span.line}); combine the awaits "
+                f"'{scope.name}' (first at {scope.describe_line(first.span.line, call.span.line)}"
+                "); combine the awaits "
                 "into one coroutine run once",
                 call.span,
                 scope.ref,
@@ -270,19 +275,26 @@ _IN_ASYNC: dict[Family, tuple[str, str]] = {
 
 @in_scopes("async")
 def report_in_async(scope: ScopeView, flow: ScopeFlow[Any]) -> Iterator[Finding]:
-    """ARO103: every runner call of an ``async def``, with what it does there."""
+    """ARO103: every runner call of an ``async def`` (or of a notebook cell's top level,
+    which runs in the kernel's loop), with what it does there."""
+    cell = scope.ref.kind == "module"
+    where = (
+        "at the top level of a notebook cell (the kernel's event loop is running)"
+        if cell
+        else f"inside async function '{scope.name}'"
+    )
     for record in flow.calls:
         call = scope.call(record)
         effect, advice = _IN_ASYNC[call.family]
         if call.form == "entry":
             advice = "await the coroutine it runs instead"
-        yield Finding(
-            "ARO103",
-            f"{call.display} inside async function '{scope.name}' {effect}; {advice}",
-            call.span,
-            scope.ref,
-            (call,),
-        )
+        elif call.form == "run_until_complete":
+            effect = 'raises "RuntimeError: This event loop is already running"'
+            advice = "await its argument instead"
+        if cell:
+            advice += " (top-level 'await' works in a cell)"
+        message = f"{call.display} {where} {effect}; {advice}"
+        yield Finding("ARO103", message, call.span, scope.ref, (call,))
 
 
 ARO103 = Rule(
@@ -316,12 +328,13 @@ def report_mixed_loops(scope: ScopeView, flow: ScopeFlow[Any]) -> Iterator[Findi
                 "to test for a running loop, call asyncio.get_running_loop() instead "
                 "(it raises RuntimeError when none runs)"
             )
+        span = scope.span(observed.node)
         yield Finding(
             "ARO104",
             f"{observed.label} in '{scope.name}', which also runs {runner.display} "
-            f"(line {runner.span.line}), mixes a managed event loop with a "
-            f"hand-managed one; {advice}",
-            scope.span(observed.node),
+            f"({scope.describe_line(runner.span.line, span.line)}), mixes a managed event "
+            f"loop with a hand-managed one; {advice}",
+            span,
             scope.ref,
             (runner,),
         )

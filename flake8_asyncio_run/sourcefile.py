@@ -23,6 +23,7 @@ import tokenize
 from dataclasses import dataclass
 
 from flake8_asyncio_run.lines import split_bytes_keeping_ends, split_keeping_ends
+from flake8_asyncio_run.notebook.cells import Notebook, NotebookError, read_notebook
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,26 @@ class SourceText:
     text: str
     #: The codec that turns ``text`` back into the original bytes ("utf-8-sig" keeps a BOM).
     encoding: str
+    #: For a notebook: its JSON and cells; ``text`` is then the cells' virtual module.
+    notebook: Notebook | None = None
 
     def encode(self, text: str | None = None) -> bytes:
+        if self.notebook is not None:
+            return self.notebook.json_with(self.text if text is None else text).encode(
+                self.encoding
+            )
         return (self.text if text is None else text).encode(self.encoding)
+
+
+def decode_notebook(data: bytes) -> SourceText:
+    """A notebook's bytes (UTF-8 JSON, as nbformat writes it); raises NotebookError."""
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        json_text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise NotebookError(f"not UTF-8: {error.reason} at byte {error.start}") from error
+    notebook = read_notebook(json_text)
+    return SourceText(notebook.text, encoding, notebook)
 
 
 def decode_source(data: bytes) -> SourceText:
@@ -53,6 +71,8 @@ def splice(original: bytes, source: SourceText, new_text: str) -> bytes:
     correspond one to one; the result is checked to decode to ``new_text`` and falls back
     to encoding the whole text when it does not.
     """
+    if source.notebook is not None:  # only the changed cells' sources are rewritten
+        return source.encode(new_text)
     codec = "utf-8" if source.encoding == "utf-8-sig" else source.encoding
     bom = codecs.BOM_UTF8 if source.encoding == "utf-8-sig" else b""
     body = original[len(bom) :] if bom and original.startswith(bom) else original

@@ -77,6 +77,12 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
         help="build the project index in memory; do not read or write .flake8-asyncio-run-cache/",
     )
     group.add_argument(
+        "--no-notebooks",
+        action="store_true",
+        default=None,
+        help="leave Jupyter notebooks (*.ipynb) out of directory walks",
+    )
+    group.add_argument(
         "--jobs",
         "-j",
         type=int,

@@ -91,6 +91,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "loop-bound-factories": _list(args.loop_bound_factories),
         "target-version": getattr(args, "target_version", None),
         "cache": False if args.no_cache else None,
+        "notebooks": False if args.no_notebooks else None,
     }
     return settings.merged(normalize(flags, COMMAND_LINE), COMMAND_LINE)
 
@@ -111,7 +112,8 @@ def collect_paths(args: argparse.Namespace, settings: Settings) -> list[str]:
     missing = [p for p in args.paths if p != "-" and not os.path.lexists(p)]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
-    return unique_files(iter_python_files(args.paths, settings.excludes, args.force_exclude))
+    found = iter_python_files(args.paths, settings.excludes, args.force_exclude, settings.notebooks)
+    return unique_files(found)
 
 
 def unique_files(paths: Iterable[str]) -> list[str]:

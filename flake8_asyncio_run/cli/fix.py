@@ -38,13 +38,22 @@ from flake8_asyncio_run.cli.deep import TooDeep, frames_for, in_room, out_of_roo
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, Span
 from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
+from flake8_asyncio_run.lines import split_lines
+from flake8_asyncio_run.notebook.cells import (
+    CellMap,
+    Notebook,
+    NotebookError,
+    is_notebook_path,
+    position_label,
+)
 from flake8_asyncio_run.output import write_report
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
-from flake8_asyncio_run.project.context import prefilter_hints
+from flake8_asyncio_run.project.context import ModuleContext, prefilter_hints
 from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.sourcefile import (
     SourceText,
     WriteRefused,
+    decode_notebook,
     decode_source,
     read_file,
     splice,
@@ -64,6 +73,8 @@ class _Run:
     #: The raised recursion limit a deeply nested file needed, for the report's plans.
     deep_limit: int | None = None
     projects: Projects | None = None
+    #: The notebooks being fixed, by path: their findings are placed in cells.
+    notebooks: dict[str, Notebook] = field(default_factory=dict)
 
     @property
     def style(self) -> StyleOption:
@@ -93,7 +104,7 @@ class _Run:
                 "(please report this)"
             )
         elif outcome.changed and self.args.diff:
-            self.diffs.append(unified_diff_bytes(data, splice(data, source, outcome.text), path))
+            self.diffs.append(_diff(data, source, outcome.text, path))
         return outcome
 
     def _fix_text(self, text: str, path: str) -> FixOutcome:
@@ -110,6 +121,7 @@ class _Run:
                 self.args.unsafe_fixes,
                 target,
                 self.projects,
+                in_notebook=path in self.notebooks,
             )
 
         try:
@@ -199,13 +211,16 @@ def _fix_stdin(run: _Run, stdin: StdinFile) -> None:
             write_stdout(data)
         return
     try:
-        source = decode_source(data)
-    except SyntaxError as error:
-        print(f"{name}: skipped, not fixed: {error.msg}", file=sys.stderr)
+        source = _decode(data, name)
+    except (SyntaxError, NotebookError) as error:
+        why = error.msg if isinstance(error, SyntaxError) else str(error)
+        print(f"{name}: skipped, not fixed: {why}", file=sys.stderr)
         if not args.diff:
             write_stdout(data)
-        run.errors.append(f"{name}: {error.msg}")
+        run.errors.append(f"{name}: {why}")
         return
+    if source.notebook is not None:
+        run.notebooks[name] = source.notebook
     outcome = run.fix(data, source, name)
     if args.diff:
         return
@@ -222,13 +237,8 @@ def _fix_file(run: _Run, path: str) -> None:
         run.errors.append(f"{path}: {error.strerror or error}")
         return
     context = run.projects.context(path) if run.projects is not None else None
-    if not might_run_event_loops_bytes(data, run.settings.analysis, *prefilter_hints(context)):
-        return
-    try:
-        source = decode_source(data)
-    except SyntaxError as error:
-        print(f"{path}: skipped, not fixed: {error.msg}", file=sys.stderr)
-        run.errors.append(f"{path}: {error.msg}")
+    source = _decoded(run, data, path, context)
+    if source is None:
         return
     outcome = run.fix(data, source, path)
     if outcome is None or not outcome.changed or run.args.diff:
@@ -246,17 +256,59 @@ def _fix_file(run: _Run, path: str) -> None:
     )
 
 
+def _decode(data: bytes, name: str) -> SourceText:
+    """A file's text, or a notebook's cells as one module (by the name's suffix)."""
+    return decode_notebook(data) if is_notebook_path(name) else decode_source(data)
+
+
+def _decoded(run: _Run, data: bytes, path: str, context: ModuleContext | None) -> SourceText | None:
+    """The file's text (a notebook's cells as one module), or None: it cannot run a
+    loop, or cannot be decoded (the error is recorded)."""
+    notebook = is_notebook_path(path)
+    hints = prefilter_hints(context)
+    if not notebook and not might_run_event_loops_bytes(data, run.settings.analysis, *hints):
+        return None
+    try:
+        source = _decode(data, path)
+    except NotebookError as error:
+        run.errors.append(f"{path}: {error}")
+        return None
+    except SyntaxError as error:
+        print(f"{path}: skipped, not fixed: {error.msg}", file=sys.stderr)
+        run.errors.append(f"{path}: {error.msg}")
+        return None
+    if source.notebook is not None:
+        run.notebooks[path] = source.notebook
+    return source
+
+
+def _diff(data: bytes, source: SourceText, fixed: str, path: str) -> bytes:
+    """The unified diff of a fixed file; of a notebook, one per changed cell, of its
+    source (``--- nb.ipynb:cell 3``), which is what a reader of the notebook sees."""
+    if source.notebook is None:
+        return unified_diff_bytes(data, splice(data, source, fixed), path)
+    cells = {cell.index: cell for cell in source.notebook.cells}
+    diffs = []
+    for index, new in sorted(source.notebook.cells_from(fixed).items()):
+        name = f"{path}:cell {cells[index].number}"
+        diffs.append(unified_diff_bytes(cells[index].source.encode(), new.encode(), name))
+    return b"".join(diffs)
+
+
 def _report(run: _Run) -> None:
     for outcome in run.outcomes:
         # Written: the file holds the fixed text, and the findings are placed in it.
         # Not written (--diff, a refused write): in the text as the user has it.
         written = outcome.changed and not run.args.diff
         remaining = outcome.remaining if written else as_given(outcome)
+        cells: CellMap | None = None
+        if outcome.path in run.notebooks:
+            cells = CellMap.of_lines(split_lines(outcome.text if written else outcome.source))
         for finding, reason, hint in zip(remaining, outcome.reasons, outcome.hints, strict=True):
             why = f"{reason} ({hint})" if hint else reason
+            place = position_label(cells, finding.span)
             print(
-                f"{outcome.path}:{finding.line}:{finding.col + 1}: {finding.code} "
-                f"{finding.message} [not fixed: {why}]",
+                f"{outcome.path}:{place}: {finding.code} {finding.message} [not fixed: {why}]",
                 file=sys.stderr,
             )
     for error in run.errors:

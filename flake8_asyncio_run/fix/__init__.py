@@ -50,12 +50,20 @@ def plan_result(
     if not fixable or result.source is None:
         return []
     analysis = result.analysis
+    in_notebook = result.source.notebook is not None
     if analysis is None or not analysis.findings:
         # Parallel checking drops the analysis to keep results small: analyse again.
         options = settings.analysis if settings else None
         projects = result.projects
         context = projects.context(result.path, False) if projects is not None else None
-        analysis = analyze_source(result.source.text, result.path, options, context)
+        text = result.source.text
+        analysis = analyze_source(text, result.path, options, context, in_notebook)
     return plan_fixes(
-        result.source.text, analysis, fixable, style=style, target=target, path=result.path
+        result.source.text,
+        analysis,
+        fixable,
+        style=style,
+        target=target,
+        path=result.path,
+        in_notebook=in_notebook,
     )

@@ -81,6 +81,11 @@ def unpack(module: cst.Module, node: cst.Call, call: RunnerCall) -> Unpacked:
         raise CannotUnpack(
             f"{call.display} runs a coroutine of its own: await that coroutine instead"
         )
+    if call.form == "run_until_complete" and not call.passthrough:
+        raise CannotUnpack(
+            f"{call.display} may run another loop than the kernel's running one (only "
+            "asyncio.get_event_loop() there is that loop): 'await' would change the loop"
+        )
     positional, keywords = _split(node.args)
     if call.form == "wrapper" and call.family == "custom":
         raise CannotUnpack(

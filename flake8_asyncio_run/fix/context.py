@@ -22,12 +22,22 @@ class FileContext:
     #: Every identifier in the file (any scope) and every name handed out, so that a
     #: new name clashes with nothing.  (Regions using ``eval``/``exec`` get no fix.)
     taken: set[str] = field(default_factory=set)
+    #: The text is a notebook's cells: the top level may ``await``.
+    in_notebook: bool = False
 
     @classmethod
     def create(
-        cls, text: str, located: Located, target: tuple[int, int], django: bool, path: str = ""
+        cls,
+        text: str,
+        located: Located,
+        target: tuple[int, int],
+        django: bool,
+        path: str = "",
+        in_notebook: bool = False,
     ) -> FileContext:
-        return cls(text, LineIndex(text), located, target, django, path, set(located.names))
+        return cls(
+            text, LineIndex(text), located, target, django, path, set(located.names), in_notebook
+        )
 
     @property
     def module(self) -> cst.Module:

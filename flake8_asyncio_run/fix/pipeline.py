@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
+from flake8_asyncio_run.analysis import parse_source
 from flake8_asyncio_run.checker import FileResult, check_parsed, check_source
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, FixOutcome, FixPlan, Span, TextEdit
@@ -34,12 +35,14 @@ def fix_text(
     unsafe: bool = False,
     target: tuple[int, int] | None = None,
     projects: Projects | None = None,
+    in_notebook: bool = False,
 ) -> FixOutcome:
     """``projects``: the indexes that tell which calls of other modules' functions
-    start event loops (without them, the file is a project of its own)."""
+    start event loops (without them, the file is a project of its own).
+    ``in_notebook``: ``text`` is a notebook's cells (``notebook.cells``)."""
     checked_style(style)
     with _collector_paused():
-        return _fix_text(text, path, settings, style, unsafe, target, projects)
+        return _fix_text(text, path, settings, style, unsafe, target, projects, in_notebook)
 
 
 @contextmanager
@@ -65,9 +68,10 @@ def _fix_text(
     unsafe: bool,
     target: tuple[int, int] | None,
     projects: Projects | None,
+    in_notebook: bool,
 ) -> FixOutcome:
     target = target or parse_target(settings.target_version) or DEFAULT_TARGET
-    result = check_source(text, path, settings, projects)
+    result = check_source(text, path, settings, projects, in_notebook=in_notebook)
     initial = tuple(result.findings)
     if result.syntax_error:
         message = result.findings[0].message if result.findings else "SyntaxError"
@@ -79,20 +83,22 @@ def _fix_text(
         if not result.findings or result.analysis is None:
             plans = []
             break
-        plans = plan_fixes(current, result.analysis, result.findings, style, target, path)
+        plans = plan_fixes(
+            current, result.analysis, result.findings, style, target, path, in_notebook
+        )
         chosen = compatible_plans(plans, unsafe)
         if not chosen:
             break
         fixed = apply_edits(current, [edit for plan in chosen for edit in plan.edits])
-        checked = _recheck(fixed, path, settings, projects)
+        checked = _recheck(fixed, path, settings, projects, in_notebook)
         if isinstance(checked, str) and len(chosen) > 1:
             # Plans made on the same text can clash (one declares 'nonlocal i' for a
             # binding only the other's region had): apply one, re-plan the rest.
             chosen = chosen[:1]
             fixed = apply_edits(current, list(chosen[0].edits))
-            checked = _recheck(fixed, path, settings, projects)
+            checked = _recheck(fixed, path, settings, projects, in_notebook)
         if isinstance(checked, str):
-            broken = _compile_error(current, path)
+            broken = _compile_error(current, path, in_notebook)
             if broken is not None:
                 # The file was already broken (``ast`` accepts what the compiler rejects,
                 # such as a late ``from __future__`` import): not our doing, skip it.
@@ -197,25 +203,29 @@ def _unchanged(
     )
 
 
-def _compile_error(text: str, path: str) -> str | None:
+def _compile_flags(in_notebook: bool) -> int:
+    return ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if in_notebook else 0
+
+
+def _compile_error(text: str, path: str, in_notebook: bool) -> str | None:
     try:
-        compile(text, path, "exec", dont_inherit=True)
+        compile(text, path, "exec", _compile_flags(in_notebook), dont_inherit=True)
     except (SyntaxError, ValueError) as error:
         return f"the fixed code does not compile: {error}"
     return None
 
 
 def _recheck(
-    fixed: str, path: str, settings: Settings, projects: Projects | None
+    fixed: str, path: str, settings: Settings, projects: Projects | None, in_notebook: bool
 ) -> FileResult | str:
     """The fixed text's findings, or why it does not compile.  One parse serves both:
     compiling the tree runs the compiler's own checks (scopes, ``nonlocal``...)."""
     try:
-        tree = ast.parse(fixed, path)
-        compile(tree, path, "exec", dont_inherit=True)
+        tree = parse_source(fixed, path, in_notebook)
+        compile(tree, path, "exec", _compile_flags(in_notebook), dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return f"the fixed code does not compile: {error}"
-    return check_parsed(fixed, tree, path, settings, projects)
+    return check_parsed(fixed, tree, path, settings, projects, in_notebook)
 
 
 def _explain(

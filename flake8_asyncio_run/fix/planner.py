@@ -60,12 +60,14 @@ def plan_fixes(
     style: str = "auto",
     target: tuple[int, int] = (3, 11),
     path: str = "",
+    in_notebook: bool = False,
 ) -> list[FixPlan]:
     """Plans for ``findings`` (the selected ones) in ``text``, which ``analysis`` describes.
 
     ``style`` is "auto", "combine" or "runner"; ``target`` the oldest Python the code
     must run on (the runner style needs 3.11); ``path`` the file's name (in test code,
-    loop fixes are never safe).
+    loop fixes are never safe); ``in_notebook``: ``text`` is a notebook's cells, whose
+    top-level runner calls become top-level ``await``.
     """
     option = checked_style(style)
     plans: list[FixPlan] = []
@@ -84,7 +86,7 @@ def plan_fixes(
         except NotReproduced as error:
             plans.extend(_none((f,), str(error)) for f in fixable)
             return _ordered(plans)
-        ctx = FileContext.create(text, located, target, uses_django(text), path)
+        ctx = FileContext.create(text, located, target, uses_django(text), path, in_notebook)
         for finding in fixable:
             if RULES[finding.code].fixer == "await":
                 plans.append(_plan_await(ctx, finding))
@@ -285,7 +287,9 @@ def _contains(outer: CallSite | None, inner: CallSite) -> bool:
 
 def _await_edit(ctx: FileContext, site: CallSite) -> tuple[TextEdit, str | None] | str:
     """The edit for one call, and why it is unsafe (None: safe); or why none exists."""
-    if not isinstance(site.scope, cst.FunctionDef) or site.scope.asynchronous is None:
+    top_level = ctx.in_notebook and isinstance(site.scope, cst.Module)
+    in_async = isinstance(site.scope, cst.FunctionDef) and site.scope.asynchronous is not None
+    if not (top_level or in_async):
         return "the call is not directly inside the async function"
     if any(isinstance(node, cst.GeneratorExp) for node in site.comprehensions):
         return "runner call inside a generator expression"

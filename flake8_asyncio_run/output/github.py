@@ -31,6 +31,13 @@ def write_github(report: Report, stream: TextIO) -> None:
             "endColumn": str(max(end_column, 1)),
             "title": item.finding.code,
         }
+        if file.cell is not None:
+            # GitHub would put a cell's line on that line of the notebook's JSON: the
+            # annotation names the cell and line in its title, and goes on the file.
+            properties = {
+                "file": file.path,
+                "title": f"{item.finding.code} (cell {file.cell}, line {span.line})",
+            }
         rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
         message = f"{item.finding.message} ({item.rule_name})"
         stream.write(f"::error {rendered}::{escape_data(message)}\n")

@@ -51,11 +51,15 @@ def _fix(fix: Fix | None, unsafe: bool) -> dict[str, Any]:
     }
 
 
-def finding_object(path: str, item: ReportedFinding, unsafe: bool) -> dict[str, Any]:
+def finding_object(
+    path: str, item: ReportedFinding, unsafe: bool, cell: int | None = None
+) -> dict[str, Any]:
     finding = item.finding
     rule = RULES.get(finding.code)
     return {
         "path": path,
+        # A notebook's cell (counting every cell from 1): ranges are within it.
+        "cell": cell,
         "code": finding.code,
         "rule": item.rule_name,
         "message": finding.message,
@@ -75,7 +79,8 @@ def report_object(report: Report) -> dict[str, Any]:
         "version": SCHEMA_VERSION,
         "tool": {"name": "flake8-asyncio-run", "version": __version__},
         "findings": [
-            finding_object(file.path, item, report.unsafe) for file, item in report.findings()
+            finding_object(file.path, item, report.unsafe, file.cell)
+            for file, item in report.findings()
         ],
         "errors": [{"path": path, "message": message} for path, message in report.errors],
     }

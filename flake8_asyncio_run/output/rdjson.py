@@ -87,9 +87,16 @@ def rdjson_object(report: Report) -> dict[str, Any]:
                 "severity": "ERROR",
                 "code": code,
             }
+            if file.cell is not None:
+                # reviewdog places ranges in the file's own lines, the notebook's JSON:
+                # the cell and line go into the message, and no range or suggestion.
+                where = f"cell {file.cell}, line {finding.span.line}"
+                diagnostic["message"] = f"{where}: {diagnostic['message']}"
+                diagnostic["location"] = {"path": file.path}
             fix: Fix | None = item.fix
             if (
-                fix is not None
+                file.cell is None
+                and fix is not None
                 and fix.id is not None
                 and fix.id not in suggested
                 and fix.edits

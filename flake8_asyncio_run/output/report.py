@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flake8_asyncio_run.checker import FileResult
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Applicability, Finding, FixPlan, TextEdit
+from flake8_asyncio_run.notebook.cells import Notebook
 from flake8_asyncio_run.rules import RULES
 from flake8_asyncio_run.selection import SYNTAX_ERROR
 from flake8_asyncio_run.targets import TargetResolver
@@ -51,9 +52,13 @@ class ReportedFinding:
 class FileReport:
     #: Relative to the working directory, with forward slashes.
     path: str
-    #: The decoded text (rdjson counts UTF-8 bytes, suggestions need whole lines).
+    #: The decoded text (rdjson counts UTF-8 bytes, suggestions need whole lines); for
+    #: a notebook cell, the cell's source.
     text: str | None
     findings: tuple[ReportedFinding, ...]
+    #: A notebook's findings come one cell at a time: the cell's number (counting every
+    #: cell from 1), their lines and their fixes' edits counted within the cell.
+    cell: int | None = None
 
 
 @dataclass(frozen=True)
@@ -147,8 +152,32 @@ def build_report(
         )
         if with_fixes:
             items = tuple(_with_missing_fix(item, failure) for item in items)
-        files.append(FileReport(path, result.source.text if result.source else None, items))
+        notebook = result.source.notebook if result.source else None
+        if notebook is not None:
+            files.extend(_by_cell(path, notebook, items))
+        else:
+            files.append(FileReport(path, result.source.text if result.source else None, items))
     return Report(tuple(files), tuple(sorted(errors)), unsafe)
+
+
+def _by_cell(path: str, notebook: Notebook, items: Sequence[ReportedFinding]) -> list[FileReport]:
+    """A notebook's report, one FileReport per cell with findings, in cell order, its
+    positions those of the cell."""
+    cells = notebook.cell_map
+    sources = {cell.number: cell.source for cell in notebook.cells}
+    by_cell: dict[int, list[ReportedFinding]] = {}
+    for item in items:
+        number, span = cells.local(item.finding.span)
+        finding = replace(item.finding, span=span)
+        fix = item.fix
+        if fix is not None and fix.edits:
+            edits = tuple(replace(e, span=cells.local(e.span)[1]) for e in fix.edits)
+            fix = replace(fix, edits=edits)
+        by_cell.setdefault(number, []).append(ReportedFinding(finding, fix))
+    return [
+        FileReport(path, sources.get(number), tuple(found), number)
+        for number, found in sorted(by_cell.items())
+    ]
 
 
 def _fixes_by_finding(plans: Sequence[FixPlan], next_id: int) -> tuple[dict[Finding, Fix], int]:

@@ -87,6 +87,17 @@ def _fix(path: str, fix: Fix) -> dict[str, Any]:
     }
 
 
+def _in_cell(result: dict[str, Any], cell: int, span: Span) -> None:
+    """A SARIF region is in the artifact's own lines, the notebook's JSON: a notebook
+    result names its cell and the region within it in the location's properties and
+    the message, and carries no region (nor fixes, whose regions would be wrong)."""
+    (location,) = result["locations"]
+    del location["physicalLocation"]["region"]
+    location["properties"] = {"cell": cell, "cellRegion": region(span)}
+    text = result["message"]["text"]
+    result["message"]["text"] = f"cell {cell}, line {span.line}: {text}"
+
+
 def sarif_object(report: Report) -> dict[str, Any]:
     rules = _rules(report)
     index = {rule["id"]: position for position, rule in enumerate(rules)}
@@ -107,8 +118,10 @@ def sarif_object(report: Report) -> dict[str, Any]:
                 }
             ],
         }
+        if file.cell is not None:
+            _in_cell(result, file.cell, finding.span)
         fix = item.fix
-        if fix is not None and fix.applicability != "none" and fix.edits:
+        if fix is not None and fix.applicability != "none" and fix.edits and file.cell is None:
             result["fixes"] = [_fix(file.path, fix)]
         if fix is not None:
             result["properties"] = {

@@ -30,6 +30,7 @@ CASES = [
     ("check.sarif", ["check", "--output-format", "sarif", "examples"], 1),
     ("check.github", ["check", "--output-format", "github", "examples"], 1),
     ("check.rdjson", ["check", "--output-format", "rdjson", "examples"], 1),
+    ("fix-diff.txt", ["fix", "--diff", "examples"], 1),
     (
         "fix-diff-unsafe.json",
         ["fix", "--diff", "--unsafe-fixes", "--output-format", "json", "examples"],
@@ -68,6 +69,7 @@ def test_golden(
     name: str, args: list[str], code: int, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     assert any(EXAMPLES.rglob("*.py")), "examples/ holds no Python files"
+    assert any(EXAMPLES.rglob("*.ipynb")), "examples/ holds no notebook"
     done = run(tmp_path, args)
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == code, done.stderr
