@@ -328,10 +328,12 @@ def as_given(outcome: FixOutcome) -> tuple[Finding, ...]:
     if outcome.text == outcome.source:
         return outcome.remaining
     unused = list(outcome.initial)
+    # A finding a fix resolved is not the one left (one scope can have both).
+    resolved = {id(f) for plan in outcome.applied for f in plan.findings}
     placed: list[Finding | None] = []
     for finding in outcome.remaining:
         key = _identity(finding)
-        match = next((f for f in unused if _identity(f) == key), None)
+        match = next((f for f in unused if id(f) not in resolved and _identity(f) == key), None)
         if match is not None:
             unused.remove(match)
         placed.append(match)

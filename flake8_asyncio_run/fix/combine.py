@@ -276,7 +276,7 @@ def _edits(
 ) -> tuple[TextEdit, ...]:
     module = ctx.module
     nl = module.default_newline
-    layout = layout_region(ctx, prepared.statements)
+    layout = layout_region(ctx, prepared.statements, ctx.boundaries(prepared.scope))
     span, indent, inner = layout.span, layout.indent, layout.inner
     scope_name = "main" if isinstance(prepared.scope, cst.Module) else prepared.scope.name.value
     coroutine = ctx.fresh(f"_{scope_name.lstrip('_')}_async", prepared.scope)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from flake8_asyncio_run.fix.cells import cell_markers
 from flake8_asyncio_run.fix.locate import Located
 from flake8_asyncio_run.lines import LineIndex
 
@@ -22,6 +23,8 @@ class FileContext:
     #: Every identifier in the file (any scope) and every name handed out, so that a
     #: new name clashes with nothing.  (Regions using ``eval``/``exec`` get no fix.)
     taken: set[str] = field(default_factory=set)
+    #: The lines of the file's ``# %%`` cell markers (``cells``).
+    markers: tuple[int, ...] = ()
     #: The text is a notebook's cells: the top level may ``await``.
     in_notebook: bool = False
 
@@ -36,7 +39,15 @@ class FileContext:
         in_notebook: bool = False,
     ) -> FileContext:
         return cls(
-            text, LineIndex(text), located, target, django, path, set(located.names), in_notebook
+            text,
+            LineIndex(text),
+            located,
+            target,
+            django,
+            path,
+            set(located.names),
+            cell_markers(text),
+            in_notebook,
         )
 
     @property
@@ -85,6 +96,11 @@ class FileContext:
                     found |= spelled_names(statement)
             self._module_level = found
         return self._module_level
+
+    def boundaries(self, scope: cst.CSTNode) -> tuple[int, ...]:
+        """The cell markers a region of ``scope`` must not take in: a module-level
+        region's; none in a function, which runs as a whole."""
+        return self.markers if isinstance(scope, cst.Module) else ()
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)

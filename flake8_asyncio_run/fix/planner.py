@@ -11,6 +11,7 @@ import libcst as cst
 from flake8_asyncio_run.analysis import Analysis
 from flake8_asyncio_run.findings import Applicability, Finding, FixPlan, StyleOption, TextEdit
 from flake8_asyncio_run.fix.calls import CannotUnpack, to_await, unpack
+from flake8_asyncio_run.fix.cells import CROSSES_CELLS, HOLDS_MARKER, holds_marker, within_cells
 from flake8_asyncio_run.fix.combine import assess_combine
 from flake8_asyncio_run.fix.context import FileContext
 from flake8_asyncio_run.fix.locate import CallSite, NotReproduced, locate
@@ -23,6 +24,7 @@ from flake8_asyncio_run.fix.regions import (
     group_findings,
     prepare,
 )
+from flake8_asyncio_run.fix.rewrite import region_lines
 from flake8_asyncio_run.fix.runner_style import assess_runner
 from flake8_asyncio_run.fix.safety import (
     SAFETY_ORDER,
@@ -90,10 +92,16 @@ def plan_fixes(
         for finding in fixable:
             if RULES[finding.code].fixer == "await":
                 plans.append(_plan_await(ctx, finding))
-        groups = group_findings([f for f in fixable if f.code in REGION_CODES], located)
+        # A module-level fix joins no '# %%' cells: a path from one cell into another
+        # is left as it is.
+        in_cells, crossing = within_cells(
+            [f for f in fixable if f.code in REGION_CODES], ctx.markers
+        )
+        plans.extend(_none((f,), CROSSES_CELLS) for f in crossing)
+        groups = group_findings(in_cells, located)
         covered = {id(f) for g in groups for f in g.findings}
-        for finding in fixable:
-            if finding.code in REGION_CODES and id(finding) not in covered:
+        for finding in in_cells:
+            if id(finding) not in covered:
                 plans.append(_none((finding,), "the runner call could not be located"))
         for region in build_regions(groups, located):
             plans.append(_plan_region(ctx, region, option))
@@ -120,6 +128,12 @@ def _none(findings: tuple[Finding, ...], reason: str, hint: str | None = None) -
 
 def _plan_region(ctx: FileContext, region: Region, style: StyleOption) -> FixPlan:
     findings = tuple(sorted(region.group.findings, key=Finding.sort_key))
+    if region.scope is not None and region.links:
+        boundaries = ctx.boundaries(region.scope)
+        if boundaries and holds_marker(
+            boundaries, *region_lines(ctx, region.statements, boundaries)
+        ):
+            return _none(findings, HOLDS_MARKER)
     prepared = prepare(ctx, region)
     if not isinstance(prepared, Prepared):
         return _none(findings, prepared)

@@ -124,16 +124,28 @@ def with_leading(statement: cst.BaseStatement, lines: Sequence[cst.EmptyLine]) -
     return statement.with_changes(leading_lines=list(lines))
 
 
-def region_span(
-    ctx: FileContext, statements: Sequence[cst.BaseStatement]
-) -> tuple[Span, bool, int]:
-    """Whole lines from the comments above the first statement to the end of the last;
-    whether that end is the file's end without a newline; and the first statement's line."""
+def _moved_comments(
+    ctx: FileContext, statement: cst.BaseStatement, boundaries: Sequence[int]
+) -> tuple[cst.EmptyLine, ...]:
+    """The comments attached above the region's first statement that move with it: those
+    below the last cell marker among them (a marker stays where it is, at column 0)."""
+    attached = attached_comments(statement)
+    if not attached or not boundaries:
+        return attached
+    first_line = ctx.located.position(statement).start.line
+    top = first_line - len(attached)
+    above = [line for line in boundaries if top <= line < first_line]
+    return attached[above[-1] - top + 1 :] if above else attached
+
+
+def region_lines(
+    ctx: FileContext, statements: Sequence[cst.BaseStatement], boundaries: Sequence[int] = ()
+) -> tuple[int, int]:
+    """The first and last line a region's fix replaces: from the comments it moves to
+    the end of its last statement."""
     first_line = ctx.located.position(statements[0]).start.line
-    start = first_line - len(attached_comments(statements[0]))
-    end = ctx.located.position(statements[-1]).end.line
-    span, no_newline = ctx.lines.whole_lines(start, end)
-    return span, no_newline, first_line
+    start = first_line - len(_moved_comments(ctx, statements[0], boundaries))
+    return start, ctx.located.position(statements[-1]).end.line
 
 
 @dataclass(frozen=True)
@@ -144,14 +156,19 @@ class RegionLayout:
     no_newline: bool  # the region ends the file without a final newline
     indent: str  # the region's own indentation
     inner: str  # one level deeper, for the new block's body
-    #: The region's statements, the first carrying its attached comments.
+    #: The region's statements, the first carrying the comments that move with it.
     statements: tuple[cst.BaseStatement, ...]
 
 
-def layout_region(ctx: FileContext, statements: Sequence[cst.BaseStatement]) -> RegionLayout:
-    span, no_newline, first_line = region_span(ctx, statements)
+def layout_region(
+    ctx: FileContext, statements: Sequence[cst.BaseStatement], boundaries: Sequence[int] = ()
+) -> RegionLayout:
+    """``boundaries``: the cell markers that stay out of the region (``FileContext.boundaries``)."""
+    start, end = region_lines(ctx, statements, boundaries)
+    span, no_newline = ctx.lines.whole_lines(start, end)
+    first_line = ctx.located.position(statements[0]).start.line
     indent = ctx.lines.indentation(first_line)
-    first = with_leading(statements[0], attached_comments(statements[0]))
+    first = with_leading(statements[0], _moved_comments(ctx, statements[0], boundaries))
     return RegionLayout(
         span,
         no_newline,

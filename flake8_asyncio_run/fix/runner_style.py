@@ -38,7 +38,7 @@ def assess_runner(ctx: FileContext, prepared: Prepared) -> Assessment:
     reference, import_edit = found
     module = ctx.module
     nl = module.default_newline
-    layout = layout_region(ctx, prepared.statements)
+    layout = layout_region(ctx, prepared.statements, ctx.boundaries(prepared.scope))
     at_module_level = isinstance(prepared.scope, cst.Module)
     # At module level the runner is a global: private, and deleted after the block.
     runner = ctx.fresh("_runner" if at_module_level else "runner", prepared.scope)
