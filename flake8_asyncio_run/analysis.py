@@ -175,8 +175,12 @@ class _FileAnalysis:
 
     def _in_running_loop(self, scope: Scope) -> bool:
         """Whether the scope's code runs while an event loop runs in the thread: an
-        ``async def``'s body, or a notebook cell's top level."""
-        kind = scope.function_scope().kind
+        ``async def``'s body, or a notebook cell's top level, and a class body that
+        either defines (it runs where it is defined)."""
+        runs_in = scope.function_scope()
+        while runs_in.kind == "class" and runs_in.parent is not None:
+            runs_in = runs_in.parent.function_scope()
+        kind = runs_in.kind
         return kind == "async_function" or (self.in_notebook and kind == "module")
 
     def _loop_method(self, call: ast.Call, scope: Scope) -> RunnerMatch | None:
@@ -230,10 +234,7 @@ class _FileAnalysis:
                 _prober(body),
                 self.describe_line,
             )
-            in_loop = scope.kind == "async_function" or (
-                self.in_notebook and scope.kind == "module"
-            )
-            kind = "async" if in_loop else "sync"
+            kind = "async" if self._in_running_loop(scope) else "sync"
             for scope_reporter in in_scopes:
                 if scope_reporter.scopes == kind:
                     self.findings.extend(scope_reporter.report(view, flow))

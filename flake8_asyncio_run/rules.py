@@ -278,11 +278,11 @@ def report_in_async(scope: ScopeView, flow: ScopeFlow[Any]) -> Iterator[Finding]
     """ARO103: every runner call of an ``async def`` (or of a notebook cell's top level,
     which runs in the kernel's loop), with what it does there."""
     cell = scope.ref.kind == "module"
-    where = (
-        "at the top level of a notebook cell (the kernel's event loop is running)"
-        if cell
-        else f"inside async function '{scope.name}'"
-    )
+    where = f"inside async function '{scope.name}'"
+    if cell:
+        where = "at the top level of a notebook cell (the kernel's event loop is running)"
+    elif scope.ref.kind == "class":
+        where = f"in the body of class '{scope.name}' (it runs in a running event loop)"
     for record in flow.calls:
         call = scope.call(record)
         effect, advice = _IN_ASYNC[call.family]
@@ -293,6 +293,8 @@ def report_in_async(scope: ScopeView, flow: ScopeFlow[Any]) -> Iterator[Finding]
             advice = "await its argument instead"
         if cell:
             advice += " (top-level 'await' works in a cell)"
+        elif scope.ref.kind == "class":
+            advice = "move the call into a coroutine and await it there"
         message = f"{call.display} {where} {effect}; {advice}"
         yield Finding("ARO103", message, call.span, scope.ref, (call,))
 

@@ -316,3 +316,25 @@ def test_a_notebook_with_no_python_cell_is_an_empty_module() -> None:
     assert found.text == "" and found.cells == ()
     with pytest.raises(NotebookError, match="nbformat"):
         read_notebook(json.dumps({"cells": [], "nbformat": 5}))
+
+
+def test_wrappers_entries_and_class_bodies_at_the_top_level(tmp_path: Path) -> None:
+    """A pass-through defined in a cell becomes ``await`` of its argument; a
+    loop-starting function (an entry) and a class body are reported, not fixed."""
+    helpers = (
+        "import asyncio\n\n\nasync def main():\n    return 1\n\n\n"
+        "def run_sync(coro):\n    return asyncio.run(coro)\n\n\n"
+        "def job():\n    return asyncio.run(main())\n"
+    )
+    uses = "a = run_sync(main())\nb = job()\nclass K:\n    v = asyncio.run(main())\n"
+    write(tmp_path / "nb.ipynb", notebook(code(helpers), code(uses)))
+    done = cli(tmp_path, "fix", "--isolated", "nb.ipynb")
+    assert done.returncode == 1
+    left = sorted(
+        line.split(" ARO103 ")[0] for line in done.stderr.splitlines() if "ARO103" in line
+    )
+    assert left == ["nb.ipynb:cell 2:2:5:", "nb.ipynb:cell 2:4:9:"], done.stderr
+    assert "runs a coroutine of its own" in done.stderr
+    assert "a class body cannot 'await'" in done.stderr
+    cells = json.loads((tmp_path / "nb.ipynb").read_text(encoding="utf-8"))["cells"]
+    assert cells[1]["source"][0] == "a = await main()\n"

@@ -303,6 +303,8 @@ def _await_edit(ctx: FileContext, site: CallSite) -> tuple[TextEdit, str | None]
     """The edit for one call, and why it is unsafe (None: safe); or why none exists."""
     top_level = ctx.in_notebook and isinstance(site.scope, cst.Module)
     in_async = isinstance(site.scope, cst.FunctionDef) and site.scope.asynchronous is not None
+    if isinstance(site.scope, cst.ClassDef):
+        return "a class body cannot 'await': move the call into a coroutine"
     if not (top_level or in_async):
         return "the call is not directly inside the async function"
     if any(isinstance(node, cst.GeneratorExp) for node in site.comprehensions):

@@ -74,3 +74,21 @@ async def awaits_are_fine():
     await work(2)
     async with asyncio.timeout(1):
         await asyncio.gather(work(3), work(4))
+
+
+async def class_body_runs_in_the_loop():
+    # A class body runs where it is defined: here, in the running loop.
+    class Settings:
+        value = asyncio.run(work(1))  # error: ARO103
+
+        def method(self):
+            return asyncio.run(work(2))  # a method is its own scope: not ARO103
+
+    return Settings
+
+
+def sync_function_class_body():
+    class Config:
+        value = asyncio.run(work(1))  # no loop runs here: not ARO103
+
+    return Config
