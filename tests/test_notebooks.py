@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from flake8_asyncio_run.notebook.cells import NotebookError, read_notebook
+from flake8_asyncio_run.notebook.cells import CellText, NotebookError, read_cells, read_notebook
 from flake8_asyncio_run.notebook.ipython import mask, unmask
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -338,3 +338,26 @@ def test_wrappers_entries_and_class_bodies_at_the_top_level(tmp_path: Path) -> N
     assert "a class body cannot 'await'" in done.stderr
     cells = json.loads((tmp_path / "nb.ipynb").read_text(encoding="utf-8"))["cells"]
     assert cells[1]["source"][0] == "a = await main()\n"
+
+
+def test_an_editors_cells_read_as_the_file_would_be() -> None:
+    # The language server's notebooks: cells with their languages, no JSON file.
+    cells = [
+        CellText(False, "markdown", "# Title\n"),
+        CellText(True, "python", "import asyncio\n"),
+        CellText(True, "python", "%%time\nasyncio.run(main())\n"),
+        CellText(True, "r", "print(1)\n"),
+        CellText(True, "python", "!ls\nasyncio.run(main())"),
+    ]
+    found = read_cells(cells)
+    assert [(cell.number, cell.index) for cell in found.cells] == [(2, 1), (5, 4)]
+    file = notebook(
+        markdown("# Title\n"),
+        code("import asyncio\n"),
+        code("%%time\nasyncio.run(main())\n"),
+        code("print(1)\n", metadata={"vscode": {"languageId": "r"}}),
+        code("!ls\nasyncio.run(main())"),
+    )
+    same = read_notebook(json.dumps(file))
+    assert found.text.replace(found.token, "") == same.text.replace(same.token, "")
+    assert found.cell_map.starts == same.cell_map.starts

@@ -9,6 +9,12 @@ Each workspace folder has one set of project indexes (``OpenProjects``), in whic
 open buffers count instead of their files: a change to one buffer re-checks the other
 open documents of its folder when it changed what the index knows, and a saved or
 otherwise changed Python file makes the index read the disk again.
+
+A notebook synced as a notebook document is checked as ``check`` checks an ``.ipynb``
+file: its Python code cells as one module; each cell document gets its own
+diagnostics, and its code actions edit that cell only (``notebooks.py``).  An
+``.ipynb`` file opened as a plain text document is left alone: its JSON lines are not
+the cells' lines.
 """
 
 from __future__ import annotations
@@ -22,23 +28,39 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from flake8_asyncio_run import __version__
-from flake8_asyncio_run.checker import FileResult, check_source
+from flake8_asyncio_run.checker import FileResult, check_notebook, check_source
 from flake8_asyncio_run.config import ConfigError, Settings, load_settings
 from flake8_asyncio_run.discovery import is_force_excluded
 from flake8_asyncio_run.findings import Finding, FixPlan, Span
 from flake8_asyncio_run.lines import LineIndex, split_lines
 from flake8_asyncio_run.lsp.actions import FIXABLE, Offer, offers, overlaps, styles_for
 from flake8_asyncio_run.lsp.encoding import from_client, to_client
+from flake8_asyncio_run.lsp.notebooks import (
+    CellPlace,
+    OpenNotebook,
+    local_span,
+    place_of,
+    places,
+    snapshot,
+)
 from flake8_asyncio_run.lsp.workspace import OpenProjects
+from flake8_asyncio_run.notebook.cells import (
+    Notebook,
+    NotebookError,
+    is_notebook_path,
+    read_cells,
+)
 from flake8_asyncio_run.project.layout import forget_roots
 from flake8_asyncio_run.rules import RULES
 from flake8_asyncio_run.selection import SYNTAX_ERROR
+from flake8_asyncio_run.sourcefile import SourceText
 from flake8_asyncio_run.targets import resolve_target
 
 logger = logging.getLogger(__name__)
@@ -47,6 +69,7 @@ SOURCE = "flake8-asyncio-run"
 DEBOUNCE_SECONDS = 0.3
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
 FIX_ALL_TITLE = "Fix all event-loop findings (safe fixes)"
+CELL_FIX_ALL_TITLE = "Fix all event-loop findings in this cell (safe fixes)"
 PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
 CONFIG_FILES = frozenset({"pyproject.toml", "setup.cfg", "tox.ini", ".flake8"})
 
@@ -70,11 +93,28 @@ class Checked:
 
 class AsyncioRunServer(LanguageServer):
     def __init__(self, debounce: float = DEBOUNCE_SECONDS) -> None:
-        super().__init__(SOURCE, __version__)
+        super().__init__(
+            SOURCE,
+            __version__,
+            # Python cells of any notebook ("*"); pygls keeps the cells' documents.
+            # The filter names the notebook: lsprotocol clients (pytest-lsp) cannot
+            # read the form without one.
+            notebook_document_sync=types.NotebookDocumentSyncOptions(
+                notebook_selector=[
+                    types.NotebookDocumentFilterWithNotebook(
+                        notebook="*", cells=[types.NotebookCellLanguage(language="python")]
+                    )
+                ],
+                save=True,
+            ),
+        )
         self.debounce = debounce
         self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aro-analysis")
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.checked: dict[str, Checked] = {}
+        #: Open notebooks' latest analyses, and the cell URIs given diagnostics.
+        self.notebooks: dict[str, OpenNotebook] = {}
+        self.published_cells: dict[str, set[str]] = {}
         self.settings_cache: dict[Path, Settings] = {}
         self.reported_config_errors: set[str] = set()
         #: One set of project indexes per workspace folder (per root of ``root_for``).
@@ -127,12 +167,15 @@ class AsyncioRunServer(LanguageServer):
     async def _analyse_later(self, uri: str, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
+        if self.workspace.get_notebook_document(notebook_uri=uri) is not None:
+            await self._analyse_notebook(uri)
+            return
         if uri not in self.workspace.text_documents:
             return  # closed meanwhile
         document = self.workspace.get_text_document(uri)
         version, text = document.version, document.source
         path = Path(to_fs_path(uri) or uri)
-        if document.language_id != "python" and path.suffix not in PYTHON_SUFFIXES:
+        if not is_python_document(document.language_id, path):
             return  # a client that sends every file: only Python is ours
         root = self.root_for(path)
         settings = self.settings_for(root)
@@ -177,9 +220,89 @@ class AsyncioRunServer(LanguageServer):
         if future.result().changed:
             self.recheck(root, exclude=uri)
 
+    # Notebooks ------------------------------------------------------------------
+
+    async def _analyse_notebook(self, uri: str) -> None:
+        state = await self.notebook_checked(uri)
+        if state is None:
+            return
+        current = self.workspace.get_notebook_document(notebook_uri=uri)
+        if current is None or snapshot(current, self.workspace.text_documents) != state.cells:
+            return  # edited or closed meanwhile: a newer analysis is scheduled
+        self.notebooks[uri] = state
+        if self.pending.get(uri) is asyncio.current_task():
+            del self.pending[uri]
+        self.publish_cells(uri, cell_diagnostics(state, self.encoding))
+
+    async def notebook_checked(self, uri: str) -> OpenNotebook | None:
+        """The notebook's cells analysed as one module, in a worker thread; None (and
+        a log line) for a notebook that cannot be read."""
+        document = self.workspace.get_notebook_document(notebook_uri=uri)
+        if document is None:
+            return None
+        cells = snapshot(document, self.workspace.text_documents)
+        path = Path(to_fs_path(uri) or uri)
+        try:
+            if cells is None:
+                raise NotebookError("a cell's text document is missing")
+            notebook = read_cells([cell.text for cell in cells])
+            root = self.root_for(path)
+            settings = self.settings_for(root)
+            checked = await asyncio.get_running_loop().run_in_executor(
+                self.executor,
+                analyse_notebook,
+                notebook,
+                path,
+                root,
+                settings,
+                document.version,
+                self.projects_for(root, settings),
+            )
+        except Exception as error:  # a bad notebook: keep serving, publish nothing
+            self.log(f"cannot check notebook {uri}: {type(error).__name__}: {error}")
+            return None
+        return OpenNotebook(uri, cells, notebook, checked, places(notebook, cells))
+
+    def publish_cells(self, uri: str, by_cell: dict[str, list[types.Diagnostic]]) -> None:
+        """Each analysed cell's diagnostics; cells no longer analysed (deleted, now
+        markdown) are cleared."""
+        state = self.notebooks.get(uri)
+        versions = {p.uri: p.version for p in state.places} if state else {}
+        for cell_uri in self.published_cells.get(uri, set()) - by_cell.keys():
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=cell_uri, diagnostics=[])
+            )
+        for cell_uri, found in by_cell.items():
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(
+                    uri=cell_uri, version=versions.get(cell_uri), diagnostics=found
+                )
+            )
+        self.published_cells[uri] = set(by_cell)
+
+    def forget_notebook(self, uri: str, cell_uris: Iterable[str]) -> None:
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.notebooks.pop(uri, None)
+        for cell_uri in sorted(self.published_cells.pop(uri, set()) | set(cell_uris)):
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=cell_uri, diagnostics=[])
+            )
+
+    def open_documents(self) -> list[str]:
+        """Open text documents that are not notebook cells, then open notebooks."""
+        cells = {
+            unquote(cell.document)
+            for notebook in self.workspace.notebook_documents.values()
+            for cell in notebook.cells
+        }
+        texts = [uri for uri in self.workspace.text_documents if uri not in cells]
+        return texts + [n.uri for n in self.workspace.notebook_documents.values()]
+
     def recheck(self, root: Path, exclude: str | None = None) -> None:
         """Check every open document of the workspace folder ``root`` again."""
-        for uri in list(self.workspace.text_documents):
+        for uri in self.open_documents():
             if uri != exclude and self.root_for(Path(to_fs_path(uri) or uri)) == root:
                 self.schedule(uri, 0)
 
@@ -249,7 +372,8 @@ class AsyncioRunServer(LanguageServer):
         self.registries.clear()  # the options may have changed: index again
         forget_roots()  # and a new config file may make a new project root
         self.checked.clear()
-        for uri in list(self.workspace.text_documents):
+        self.notebooks.clear()
+        for uri in self.open_documents():
             self.schedule(uri, 0)
 
     async def watch_files(self) -> None:
@@ -284,6 +408,10 @@ class AsyncioRunServer(LanguageServer):
 
     async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
+        if self.workspace.get_notebook_document(cell_uri=uri) is not None:
+            return await self.cell_actions(params)
+        if is_notebook_path(to_fs_path(uri) or uri):
+            return []  # an .ipynb as JSON text: not ours (see the module's docstring)
         document = self.workspace.get_text_document(uri)
         checked = self.checked.get(uri)
         loop = asyncio.get_running_loop()
@@ -319,31 +447,84 @@ class AsyncioRunServer(LanguageServer):
             f for f in checked.result.findings if f.code in FIXABLE and overlaps(f.span, start, end)
         ]
         if wanted and wants(types.CodeActionKind.QuickFix, only):
-            try:
-                plans = await loop.run_in_executor(self.executor, plans_for, checked)
-            except Exception as error:
-                self.log(f"internal error in the fixer: {type(error).__name__}: {error}")
-                plans = []
+            plans = await self._plans(checked)
             actions.extend(
-                code_action(uri, checked, offer, lines, encoding, versioned)
+                code_action(uri, checked.version, offer, lines, encoding, versioned)
                 for offer in offers(plans, wanted)
             )
         # Fix-all when asked for by kind, or next to the quick fixes of a finding.
         fixable = any(f.code in FIXABLE for f in checked.result.findings)
         if fixable and (wanted if only is None else wants(FIX_ALL, only)):
-            try:
-                fixed = await loop.run_in_executor(self.executor, fix_all_text, checked)
-            except Exception as error:
-                self.log(f"internal error in the fixer: {type(error).__name__}: {error}")
-                fixed = checked.text
+            fixed = await self._fixed(checked)
             if fixed != checked.text:
                 actions.append(fix_all_action(uri, checked, fixed, lines, encoding, versioned))
         return actions
+
+    async def cell_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        """Code actions on a notebook cell: its findings' fixes, editing that cell."""
+        uri = params.text_document.uri
+        document = self.workspace.get_notebook_document(cell_uri=uri)
+        if document is None:
+            return []
+        state = self.notebooks.get(document.uri)
+        if state is None or snapshot(document, self.workspace.text_documents) != state.cells:
+            state = await self.notebook_checked(document.uri)
+        place = state.place(uri) if state is not None else None
+        if state is None or place is None:
+            return []  # unreadable, or a cell that is not analysed (markdown, %%magic)
+        encoding = self.encoding
+        versioned = self._versioned_edits()
+        lines = state.cell_lines(place)
+        start = _in_virtual(place, _position(lines, params.range.start, encoding))
+        end = _in_virtual(place, _position(lines, params.range.end, encoding))
+        found = [
+            f
+            for f in state.checked.result.findings
+            if f.code in FIXABLE and _place_for(state.places, f.span.line) == place
+        ]
+        wanted = [f for f in found if overlaps(f.span, start, end)]
+        only = params.context.only
+        actions: list[types.CodeAction] = []
+        if wanted and wants(types.CodeActionKind.QuickFix, only):
+            plans = await self._plans(state.checked)
+            for offer in offers(plans, wanted):
+                action = cell_action(state, place, offer, encoding, versioned)
+                if action is not None:  # None: the fix would edit other cells too
+                    actions.append(action)
+        if found and (wanted if only is None else wants(FIX_ALL, only)):
+            fixed = await self._fixed(state.checked)
+            action = cell_fix_all(state, place, fixed, encoding, versioned)
+            if action is not None:
+                actions.append(action)
+        return actions
+
+    async def _plans(self, checked: Checked) -> list[FixPlan]:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.executor, plans_for, checked)
+        except Exception as error:
+            self.log(f"internal error in the fixer: {type(error).__name__}: {error}")
+            return []
+
+    async def _fixed(self, checked: Checked) -> str:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.executor, fix_all_text, checked)
+        except Exception as error:
+            self.log(f"internal error in the fixer: {type(error).__name__}: {error}")
+            return checked.text
 
     def _versioned_edits(self) -> bool:
         capabilities = self.client_capabilities.workspace
         edit = capabilities.workspace_edit if capabilities else None
         return bool(edit and edit.document_changes)
+
+
+def is_python_document(language_id: str | None, path: Path) -> bool:
+    """Python by language or suffix; never an ``.ipynb`` opened as text (JSON)."""
+    if is_notebook_path(str(path)):
+        return False
+    return language_id == "python" or path.suffix in PYTHON_SUFFIXES
 
 
 def wants(kind: str, only: Sequence[str] | None) -> bool:
@@ -359,8 +540,17 @@ def fix_all_text(checked: Checked) -> str:
         target = resolve_target(checked.settings, checked.root)
         rooted = rooted_settings(checked.settings, checked.root)
         projects = checked.result.projects
+        source = checked.result.source
+        in_notebook = source is not None and source.notebook is not None
         outcome = fix_text(
-            checked.text, checked.result.path, rooted, "auto", False, target, projects
+            checked.text,
+            checked.result.path,
+            rooted,
+            "auto",
+            False,
+            target,
+            projects,
+            in_notebook=in_notebook,
         )
         checked.fixed = outcome.text if outcome.changed else checked.text
     return checked.fixed
@@ -370,7 +560,15 @@ def fix_all_action(
     uri: str, checked: Checked, fixed: str, lines: list[str], encoding: str, versioned: bool
 ) -> types.CodeAction:
     """One edit covering what changed between the buffer and the fixed text."""
-    old = checked.text
+    offer = Offer(FIX_ALL_TITLE, False, (), (minimal_edit(checked.text, fixed),))
+    action = code_action(uri, checked.version, offer, lines, encoding, versioned)
+    action.kind = FIX_ALL
+    action.diagnostics = None
+    return action
+
+
+def minimal_edit(old: str, fixed: str) -> tuple[Span, str]:
+    """The span of ``old`` that differs from ``fixed``, and its replacement."""
     prefix = 0
     limit = min(len(old), len(fixed))
     while prefix < limit and old[prefix] == fixed[prefix]:
@@ -383,11 +581,7 @@ def fix_all_action(
         prefix -= 1
     index = LineIndex(old)
     span = Span(*index.line_col(prefix), *index.line_col(len(old) - suffix))
-    offer = Offer(FIX_ALL_TITLE, False, (), ((span, fixed[prefix : len(fixed) - suffix]),))
-    action = code_action(uri, checked, offer, lines, encoding, versioned)
-    action.kind = FIX_ALL
-    action.diagnostics = None
-    return action
+    return span, fixed[prefix : len(fixed) - suffix]
 
 
 def analyse(
@@ -411,6 +605,26 @@ def analyse(
     result = check_source(text, name, rooted, projects, trusted=projects is not None)
     result.projects = projects  # also where the prefilter let the text go
     return Checked(version, text, result, settings, root, changed=changed)
+
+
+def analyse_notebook(
+    notebook: Notebook,
+    path: Path,
+    root: Path,
+    settings: Settings,
+    version: int | None,
+    projects: OpenProjects | None = None,
+) -> Checked:
+    """Runs in a worker thread: ``check`` on the notebook's cells.  A notebook is not a
+    module of the index (nothing imports it), so its text goes into no index."""
+    name = str(path)
+    rooted = rooted_settings(settings, root)
+    text = notebook.text
+    if is_force_excluded(path, rooted.excludes, root):
+        return Checked(version, text, FileResult(name, projects=projects), settings, root)
+    result = check_notebook(SourceText(text, "utf-8", notebook), name, rooted, projects)
+    result.projects = projects
+    return Checked(version, text, result, settings, root)
 
 
 def _forget(registry: OpenProjects, paths: list[Path]) -> None:
@@ -491,7 +705,7 @@ def diagnostics(checked: Checked, encoding: str) -> list[types.Diagnostic]:
 
 def code_action(
     uri: str,
-    checked: Checked,
+    version: int | None,
     offer: Offer,
     lines: list[str],
     encoding: str,
@@ -506,7 +720,7 @@ def code_action(
             document_changes=[
                 types.TextDocumentEdit(
                     text_document=types.OptionalVersionedTextDocumentIdentifier(
-                        uri=uri, version=checked.version
+                        uri=uri, version=version
                     ),
                     edits=list(edits),
                 )
@@ -523,8 +737,107 @@ def code_action(
     )
 
 
+def _place_for(cell_places: Sequence[CellPlace], line: int) -> CellPlace | None:
+    """The cell of a virtual line; a line past a cell's end (a syntax error at the end
+    of the text) belongs to the cell before it."""
+    before = [place for place in cell_places if place.first <= line]
+    return place_of(cell_places, line) or (before[-1] if before else None)
+
+
+def _in_virtual(place: CellPlace, position: tuple[int, int]) -> tuple[int, int]:
+    return position[0] + place.first - 1, position[1]
+
+
+def _in_cell(place: CellPlace, finding: Finding) -> Finding:
+    shift = place.first - 1
+    span = finding.span
+    return replace(
+        finding, span=Span(span.line - shift, span.col, span.end_line - shift, span.end_col)
+    )
+
+
+def cell_diagnostics(state: OpenNotebook, encoding: str) -> dict[str, list[types.Diagnostic]]:
+    """Every analysed cell's diagnostics (empty lists too: they clear old ones)."""
+    by_cell: dict[str, list[types.Diagnostic]] = {place.uri: [] for place in state.places}
+    for finding in state.checked.result.findings:
+        place = _place_for(state.places, finding.span.line)
+        if place is not None:
+            lines = state.cell_lines(place)
+            by_cell[place.uri].append(diagnostic(_in_cell(place, finding), lines, encoding))
+    return by_cell
+
+
+def cell_action(
+    state: OpenNotebook, place: CellPlace, offer: Offer, encoding: str, versioned: bool
+) -> types.CodeAction | None:
+    """``offer`` as an edit of the cell's document; None if it edits other cells."""
+    edits: list[tuple[Span, str]] = []
+    for span, replacement in offer.edits:
+        local = local_span(place, span, place == state.places[0])
+        if local is None:
+            return None
+        edits.append((local, replacement))
+    findings = tuple(_in_cell(place, f) for f in offer.findings if place.holds(f.span.line))
+    local_offer = Offer(offer.title, offer.preferred, findings, tuple(edits))
+    lines = state.cell_lines(place)
+    return code_action(place.uri, place.version, local_offer, lines, encoding, versioned)
+
+
+def cell_fix_all(
+    state: OpenNotebook, place: CellPlace, fixed: str, encoding: str, versioned: bool
+) -> types.CodeAction | None:
+    """The cell's part of ``fix`` on the whole notebook.  Not offered when the fix also
+    changes a cell without findings of its own (an import it adds): applying this
+    cell's part alone would be half the fix."""
+    if fixed == state.checked.text:
+        return None
+    try:
+        changed = state.notebook.cells_from(fixed)
+    except NotebookError:
+        return None
+    with_findings = {
+        p.index
+        for p in state.places
+        for f in state.checked.result.findings
+        if f.code in FIXABLE and _place_for(state.places, f.span.line) == p
+    }
+    if place.index not in changed or not changed.keys() <= with_findings:
+        return None
+    old = state.cells[place.index].text.source
+    offer = Offer(CELL_FIX_ALL_TITLE, False, (), (minimal_edit(old, changed[place.index]),))
+    action = code_action(place.uri, place.version, offer, split_lines(old), encoding, versioned)
+    action.kind = FIX_ALL
+    action.diagnostics = None
+    return action
+
+
+def _notebook_features(server: AsyncioRunServer) -> None:
+    """Notebook sync: pygls keeps the notebook and its cells' documents."""
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_open(ls: AsyncioRunServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_change(
+        ls: AsyncioRunServer, params: types.DidChangeNotebookDocumentParams
+    ) -> None:
+        ls.schedule(params.notebook_document.uri, ls.debounce)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_save(ls: AsyncioRunServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_close(ls: AsyncioRunServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        ls.forget_notebook(
+            params.notebook_document.uri, [c.uri for c in params.cell_text_documents]
+        )
+
+
 def create_server(debounce: float = DEBOUNCE_SECONDS) -> AsyncioRunServer:
     server = AsyncioRunServer(debounce)
+    _notebook_features(server)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: AsyncioRunServer, params: types.InitializedParams) -> None:

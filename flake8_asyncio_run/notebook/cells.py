@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flake8_asyncio_run.findings import Span
 from flake8_asyncio_run.lines import split_keeping_ends, split_lines
@@ -175,6 +177,33 @@ def read_notebook(json_text: str) -> Notebook:
         pieces.append(_separator_line(index + 1, token))
         pieces.append(body)
     return Notebook(json_text, parsed, "".join(pieces), tuple(cells), token)
+
+
+class CellText(NamedTuple):
+    """One cell as an editor holds it (the language server's notebook sync)."""
+
+    code: bool
+    language: str
+    source: str
+
+
+def read_cells(cells: Sequence[CellText]) -> Notebook:
+    """An editor's notebook, through the same reading as a file's: its cells written
+    as nbformat 4 JSON (each cell's language as VS Code records it), then read."""
+    data = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {
+                "cell_type": "code" if cell.code else "markdown",
+                "metadata": {"vscode": {"languageId": cell.language}},
+                "source": cell.source,
+            }
+            for cell in cells
+        ],
+    }
+    return read_notebook(json.dumps(data, ensure_ascii=False))
 
 
 def _describe(error: BaseException) -> str:

@@ -48,7 +48,10 @@ TIMEOUT = 30
 
 
 async def initialize(
-    client: LanguageClient, root: Path, encodings: list[str] | None = None
+    client: LanguageClient,
+    root: Path,
+    encodings: list[str] | None = None,
+    notebooks: bool = False,
 ) -> types.InitializeResult:
     capabilities = types.ClientCapabilities(
         general=types.GeneralClientCapabilities(position_encodings=encodings)
@@ -70,6 +73,11 @@ async def initialize(
             ),
             publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True),
         ),
+        notebook_document=types.NotebookDocumentClientCapabilities(
+            synchronization=types.NotebookDocumentSyncClientCapabilities()
+        )
+        if notebooks
+        else None,
     )
     return await client.initialize_session(
         types.InitializeParams(
