@@ -12,8 +12,8 @@ Stability policy: a code is never reused or renumbered.  A removed rule stays he
 ``status="removed"`` (and no reporter) and keeps its docs page, marked removed.
 
 The rules live in one module per family (``paths``: ARO101/ARO102/ARO105, ``in_async``:
-ARO103, ``mixed``: ARO104, ``loop_bound``: ARO201), on what ``base`` declares; this
-module is the registry, and what every front end imports.
+ARO103, ``mixed``: ARO104, ``reentrant``: ARO106, ``loop_bound``: ARO201), on what
+``base`` declares; this module is the registry, and what every front end imports.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from flake8_asyncio_run.rules.base import (
     ModuleReport,
     ModuleReporter,
     ModuleView,
+    NamedCall,
     Reporter,
     Rule,
     ScopeReport,
@@ -38,11 +39,12 @@ from flake8_asyncio_run.rules.in_async import ARO103
 from flake8_asyncio_run.rules.loop_bound import ARO201
 from flake8_asyncio_run.rules.mixed import ARO104
 from flake8_asyncio_run.rules.paths import ARO101, ARO102, ARO105
+from flake8_asyncio_run.rules.reentrant import ARO106
 
 # --- The registry ------------------------------------------------------------------------
 
 RULES: dict[str, Rule] = {
-    rule.code: rule for rule in (ARO101, ARO102, ARO103, ARO104, ARO105, ARO201)
+    rule.code: rule for rule in (ARO101, ARO102, ARO103, ARO104, ARO105, ARO106, ARO201)
 }
 
 #: Codes whose findings the fixer can rewrite (offered as quick fixes, planned by ``fix``).
@@ -64,6 +66,7 @@ __all__ = [
     "ARO103",
     "ARO104",
     "ARO105",
+    "ARO106",
     "ARO201",
     "DOCS_BASE",
     "FIXABLE",
@@ -75,6 +78,7 @@ __all__ = [
     "ModuleReport",
     "ModuleReporter",
     "ModuleView",
+    "NamedCall",
     "Reporter",
     "Rule",
     "ScopeReport",

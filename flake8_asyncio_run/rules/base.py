@@ -59,6 +59,19 @@ class CachedGlobal:
 
 
 @dataclass(frozen=True)
+class NamedCall:
+    """A call whose target resolves to a qualified name a rule asked for."""
+
+    #: The call.
+    span: Span
+    #: The scope it runs in (a comprehension's or a default's: the scope around it).
+    scope: ScopeRef
+    #: The qualified name it resolved to (``nest_asyncio.apply``), whatever the
+    #: import form (``from nest_asyncio import apply as patch``).
+    qualname: str
+
+
+@dataclass(frozen=True)
 class ModuleView:
     """The whole file, as a module reporter may see it."""
 
@@ -71,6 +84,9 @@ class ModuleView:
     #: A global of this module -> how a coroutine run on a fresh event loop reaches
     #: it, from anywhere in the project (``project/reach.py``); None if none does.
     reach: Callable[[str], Reach | None]
+    #: Qualified names -> every call of the file that resolves to one of them, in
+    #: source order (resolved like runners: through imports, never through objects).
+    calls_to: Callable[[tuple[str, ...]], tuple[NamedCall, ...]] = lambda names: ()
 
 
 ScopeReport = Callable[[ScopeView, ScopeFlow[Any]], Iterator[Finding]]
