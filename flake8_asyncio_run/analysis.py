@@ -36,6 +36,7 @@ from flake8_asyncio_run.rules import (
     CachedGlobal,
     ModuleReporter,
     ModuleView,
+    NamedCall,
     ScopeReporter,
     ScopeView,
 )
@@ -141,7 +142,7 @@ class _FileAnalysis:
         if in_notebook:
             self.describe_line = CellMap.of_lines(lines).describe
         self.columns = ColumnMap(lines)
-        text = "".join(lines)
+        self.text = text = "".join(lines)
         self.name = context.name if context is not None else _LONE_MODULE
         name = self.name
         package = name.name if name.is_package else name.name.rpartition(".")[0]
@@ -244,6 +245,7 @@ class _FileAnalysis:
             tuple(loop_scopes),
             self._cached_globals,
             lambda name: self.index.reach(self.name.name, name),
+            self._calls_to,
         )
         for reporter in reporters:
             if isinstance(reporter, ModuleReporter):
@@ -289,6 +291,25 @@ class _FileAnalysis:
             )
             for found in cached_assignments(self.builder, self.resolver)
         )
+
+    # Facts for rules triggered by named calls (ARO106) ----------------------------------
+    def _calls_to(self, names: tuple[str, ...]) -> tuple[NamedCall, ...]:
+        """Every call that resolves to one of ``names``.  A call resolves to a name only
+        through an import of its root, which ASCII text must spell as it is (other text
+        may spell it in a form that NFKC folds to it), so other files need no walk."""
+        wanted = frozenset(names)
+        roots = {name.partition(".")[0] for name in wanted}
+        if self.text.isascii() and not any(root in self.text for root in roots):
+            return ()
+        found: list[NamedCall] = []
+        for scope in walk_scopes(self.builder.module):
+            for call in self.builder.calls_by_owner.get(id(scope), ()):
+                at = self.builder.scope_of_call[id(call)]
+                qualname = self.resolver.named(call, at, wanted)
+                if qualname is not None:
+                    ref = self._scope_ref(scope)
+                    found.append(NamedCall(self.columns.span(call), ref, qualname))
+        return tuple(sorted(found, key=lambda named: named.span))
 
 
 def _plain_line(line: int, seen_from: int) -> str:

@@ -3,9 +3,10 @@
 The test is derived from the rules (``rules.RULES``): each rule declares whether its
 findings need a runner call (``Rule.needs_runner``), and, if not, which calls can
 trigger it (``Rule.triggers``, and the loop-bound factories for a rule declared
-``factory_triggered``).  Every rule shipped today but ARO201 needs a runner in the file
-(ARO104 in the same scope, a wrapper in its body); ARO201 needs a factory call, whose
-result the file caches.  Resolution recognises a library runner, a factory or a
+``factory_triggered``).  Every rule shipped today but ARO106 and ARO201 needs a runner
+in the file (ARO104 in the same scope, a wrapper in its body); ARO106 needs a call of
+its triggers (``nest_asyncio.apply``, ``nest_asyncio2.apply``), ARO201 a factory call,
+whose result the file caches.  Resolution recognises a library runner, a factory or a
 trigger only through a qualified name ``root.….name`` whose ``root`` was bound by an
 import: an absolute one (``import root…``, ``from root… import …``), or, for the
 configured runners and factories, which live in the user's own project, a relative one
@@ -182,7 +183,7 @@ def _compile(
 def _test(options: AnalysisOptions, factories: bool = True) -> _Test:
     """``factories=False``: the caller knows no factory call of the file can give a
     finding (the project index found no global of it that a task reaches)."""
-    # The registry is read on every call (six rows), so a rule added to it counts.
+    # The registry is read on every call (a few rows), so a rule added to it counts.
     triggers = rule_triggers(RULES.values())
     factories = factories and any(r.factory_triggered for r in RULES.values())
     if triggers is not None and factories:

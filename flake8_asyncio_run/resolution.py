@@ -10,7 +10,7 @@ only through an imported module (``asyncio.run``), never through objects
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -661,6 +661,16 @@ class Resolver:
                 display = f"{func.id}() (made by {kind.display})"
                 return RunnerMatch(RunnerKind(kind.family, "a2s_callable", display), kind)
         return None
+
+    def named(self, call: ast.Call, scope: Scope, names: Container[str]) -> str | None:
+        """The one of ``names`` a call's target resolves to, through any import form
+        (``from root import *`` too), or None."""
+        qualname = self.qualname(call.func, scope)
+        func = call.func
+        if qualname is None and isinstance(func, ast.Name) and not self.lookup(func.id, scope):
+            stars = (f"{star}.{func.id}" for star in scope.module().star_imports)
+            qualname = next((name for name in stars if name in names), None)
+        return qualname if qualname is not None and qualname in names else None
 
     def loop_management(self, call: ast.Call, scope: Scope) -> str | None:
         qualname = self.qualname(call.func, scope)

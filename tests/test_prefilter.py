@@ -171,6 +171,19 @@ POSITIVE: dict[str, tuple[str, AnalysisOptions]] = {
         + TWO_CALLS.format(a="first(a())", b="\ufb01rst(b())"),
         DEFAULT,
     ),
+    # ARO106 needs no runner: its triggers, nest_asyncio(2).apply, let the file through.
+    "nest_asyncio": ("import nest_asyncio\nnest_asyncio.apply()\n", DEFAULT),
+    "nest_asyncio-alias": ("import nest_asyncio as na\ndef f():\n    na.apply()\n", DEFAULT),
+    "nest_asyncio-from-as": (
+        "from nest_asyncio import apply as patch\nclass C:\n    patch(loop)\n",
+        DEFAULT,
+    ),
+    "nest_asyncio2": ("from nest_asyncio2 import apply\nasync def f():\n    apply()\n", DEFAULT),
+    "nest_asyncio-star": ("from nest_asyncio import *\napply()\n", DEFAULT),
+    "nest_asyncio-fullwidth": (
+        "import \uff4eest_asyncio\nnest_asyncio.\uff41pply()\n",
+        DEFAULT,
+    ),
 }
 
 
@@ -208,6 +221,11 @@ NEGATIVE: dict[str, str] = {
     "relative import": "from .asyncio import run\nrun(a())\nrun(b())\n",
     "only in prose": "# we use asyncio to run things\ndef task():\n    pass\n",
     "only a longer word": "import asyncio\ndef task():\n    return runner.running\n",
+    "apply without nest_asyncio": "import os\ndef task(df):\n    df.apply(f)\n    apply()\n",
+    "nest_asyncio only in prose": "# nest_asyncio.apply() is not used here\napply()\n",
+    "nest_asyncio imported, no apply": "import nest_asyncio\nprint(nest_asyncio.__name__)\n",
+    "relative nest_asyncio": "from .nest_asyncio import apply\napply()\n",
+    "longer module name": "import nest_asyncio_extra\nnest_asyncio_extra.apply()\n",
 }
 
 
@@ -235,56 +253,84 @@ def test_keys_on_runner_modules() -> None:
 
 # --- The filter is derived from the rules ---------------------------------------------
 
-NEST = "import nest_asyncio\nnest_asyncio.apply()\n"
+#: A file that calls a made-up trigger, and nothing a shipped rule reports.
+PATCH = "import loop_patch\nloop_patch.install()\n"
 
 
 @in_module
 def _report_every_file(module: ModuleView) -> Iterator[Finding]:
     """A stand-in reporter: it reports every file the analysis reaches."""
     yield Finding(
-        "ARO106",
-        "nest_asyncio.apply() ...",
+        "ARO199",
+        "loop_patch.install() ...",
         Span(2, 0, 2, 20),
         ScopeRef("module", "<module>", 0, 0),
     )
 
 
-#: A rule like the planned ARO106: its findings need no runner call.
+#: A made-up rule whose findings need no runner call, triggered by ``loop_patch.install``.
 NEEDS_NO_RUNNER = Rule(
-    "ARO106",
-    "nest-asyncio-apply",
-    "nest_asyncio.apply() patches the running event loop.",
+    "ARO199",
+    "loop-patch-install",
+    "loop_patch.install() patches the running event loop.",
     "A rule whose findings need no runner call.",
     "never",
     manual_fix="remove it",
     reporter=_report_every_file,
     needs_runner=False,
-    triggers=("nest_asyncio.apply",),
+    triggers=("loop_patch.install",),
 )
 
 
-def test_every_shipped_rule_needs_a_runner_or_a_factory() -> None:
+def test_every_shipped_rule_needs_a_runner_a_trigger_or_a_factory() -> None:
     """What prefilter.py's docstring says of today's rules (update both together):
-    ARO201 alone needs no runner in its file, and its triggers are the factories."""
-    assert [c for c, rule in RULES.items() if not rule.needs_runner] == ["ARO201"]
-    assert RULES["ARO201"].factory_triggered
-    assert rule_triggers(RULES.values()) == ()
+    ARO106 and ARO201 alone need no runner in their file; ARO106's triggers are
+    nest_asyncio(2).apply, ARO201's the factories."""
+    assert [c for c, rule in RULES.items() if not rule.needs_runner] == ["ARO106", "ARO201"]
+    assert RULES["ARO201"].factory_triggered and not RULES["ARO201"].triggers
+    assert not RULES["ARO106"].factory_triggered
+    assert rule_triggers(RULES.values()) == ("nest_asyncio.apply", "nest_asyncio2.apply")
+    assert set(runner_pairs(DEFAULT)) == RUNNER_MODULES  # the triggers are no runners
 
 
-def test_a_rule_that_needs_no_runner_is_not_filtered_out(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    assert not might_run_event_loops(NEST, DEFAULT)
-    monkeypatch.setitem(RULES, "ARO106", NEEDS_NO_RUNNER)
-    # Its trigger lets the file through, in text and in bytes, and every front end's
-    # path reports it.
+NEST = "import nest_asyncio\nnest_asyncio.apply()\n"
+
+
+def test_aro106_files_pass_through_every_front_end() -> None:
+    """A file with nothing but the patch has no runner, yet passes and is reported."""
     assert might_run_event_loops(NEST, DEFAULT)
     assert might_run_event_loops_bytes(NEST.encode(), DEFAULT)
     assert [f.code for f in analyze_source(NEST).findings] == ["ARO106"]
     assert [f.code for f in check_source(NEST, "t.py", Settings()).findings] == ["ARO106"]
     assert [f.code for f in check_bytes(NEST.encode(), "t.py", Settings()).findings] == ["ARO106"]
+
+
+def test_aro106_without_its_triggers_filters_its_files_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The triggers are what let such a file through.  (A replaced row keeps its place
+    in the registry; a deleted one would come back last.)"""
+    declared_as_runner_rule = dataclasses.replace(RULES["ARO106"], needs_runner=True, triggers=())
+    monkeypatch.setitem(RULES, "ARO106", declared_as_runner_rule)
+    assert not might_run_event_loops(NEST, DEFAULT)
+    assert not might_run_event_loops_bytes(NEST.encode(), DEFAULT)
+    assert analyze_source(NEST).findings == ()
+
+
+def test_a_rule_that_needs_no_runner_is_not_filtered_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert not might_run_event_loops(PATCH, DEFAULT)
+    monkeypatch.setitem(RULES, "ARO199", NEEDS_NO_RUNNER)
+    # Its trigger lets the file through, in text and in bytes, and every front end's
+    # path reports it.
+    assert might_run_event_loops(PATCH, DEFAULT)
+    assert might_run_event_loops_bytes(PATCH.encode(), DEFAULT)
+    assert [f.code for f in analyze_source(PATCH).findings] == ["ARO199"]
+    assert [f.code for f in check_source(PATCH, "t.py", Settings()).findings] == ["ARO199"]
+    assert [f.code for f in check_bytes(PATCH.encode(), "t.py", Settings()).findings] == ["ARO199"]
     # Files that cannot call a trigger (or a runner) are still filtered out.
-    for source in ("import os\nos.apply()\n", "from .nest_asyncio import apply\napply()\n"):
+    for source in ("import os\nos.install()\n", "from .loop_patch import install\ninstall()\n"):
         assert not might_run_event_loops(source, DEFAULT)
     assert might_run_event_loops(WITH_FINDINGS, DEFAULT)
 
@@ -292,12 +338,12 @@ def test_a_rule_that_needs_no_runner_is_not_filtered_out(
 def test_a_rule_that_needs_no_runner_and_names_no_trigger_stops_the_filter(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(RULES, "ARO106", dataclasses.replace(NEEDS_NO_RUNNER, triggers=()))
+    monkeypatch.setitem(RULES, "ARO199", dataclasses.replace(NEEDS_NO_RUNNER, triggers=()))
     assert rule_triggers(RULES.values()) is None
-    for source in (NEST, "import os\n", ""):
+    for source in (PATCH, "import os\n", ""):
         assert might_run_event_loops(source, DEFAULT)
         assert might_run_event_loops_bytes(source.encode(), DEFAULT)
-    assert [f.code for f in analyze_source("x = 1\n").findings] == ["ARO106"]
+    assert [f.code for f in analyze_source("x = 1\n").findings] == ["ARO199"]
 
 
 # --- Real code ------------------------------------------------------------------------

@@ -263,9 +263,10 @@ class _Walker:
             self.facts.annotations[node.target.value] = node.annotation
             if node.value is None:
                 name = node.target.value
-                new = name not in self.facts.stores
+                # Still annotation-only when every earlier binding was a bare annotation.
+                only = name not in self.facts.stores or name in self.facts.annotation_only
                 self.bind(name)
-                if new:
+                if only:
                     self.facts.annotation_only.add(name)
                 return assigned
         return assigned | self.target(node.target, assigned)

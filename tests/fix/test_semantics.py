@@ -183,3 +183,17 @@ def test_module_level_script() -> None:
     )
     assert after["__annotations__"] == before["__annotations__"]
     assert len(after["loops"]) == 1
+
+
+def test_a_bare_annotation_repeated_in_a_module_script_gets_no_global() -> None:
+    """``x: int`` on a branch and again at the top level binds nothing: the moved code
+    declares no ``global x`` (the second annotation once cleared the first's mark)."""
+    source = (
+        "import asyncio\n\n\nasync def fetch(v):\n    return v\n\n\n"
+        "print(asyncio.run(fetch(0)))\nif len('') > 0:\n    x: int\nx: int\n"
+        "asyncio.run(fetch(0))\n"
+    )
+    outcome = fix_text(source, "script.py", Settings(), "combine", unsafe=True, target=(3, 11))
+    assert outcome.changed
+    assert "global" not in outcome.text
+    assert "\nx: int\n" in outcome.text
