@@ -17,7 +17,7 @@ from flake8_asyncio_run.identifiers import identifiers
 from flake8_asyncio_run.lines import ColumnMap, split_lines, statement_lines
 from flake8_asyncio_run.notebook.cells import CellMap
 from flake8_asyncio_run.options import AnalysisOptions
-from flake8_asyncio_run.prefilter import might_run_event_loops
+from flake8_asyncio_run.prefilter import NOTEBOOK_WORDS, might_run_event_loops
 from flake8_asyncio_run.probes import running_loop_probes
 from flake8_asyncio_run.project.context import ModuleContext, prefilter_hints
 from flake8_asyncio_run.project.index import ProjectIndex
@@ -71,7 +71,10 @@ def analyze_source(
     options = options or AnalysisOptions()
     if context is None:
         context = lone_context(filename, options)
-    if not might_run_event_loops(source, options, *prefilter_hints(context)):
+    words, factories = prefilter_hints(context)
+    if in_notebook:
+        words |= NOTEBOOK_WORDS
+    if not might_run_event_loops(source, options, words, factories):
         return EMPTY
     tree = parse_source(source, filename, in_notebook)
     return analyze_tree(tree, split_lines(source), options, context, in_notebook)

@@ -22,7 +22,11 @@ from flake8_asyncio_run.findings import Finding, ScopeRef, Span
 from flake8_asyncio_run.lines import split_lines
 from flake8_asyncio_run.noqa import remove_suppressed
 from flake8_asyncio_run.notebook.cells import NotebookError, is_notebook_path
-from flake8_asyncio_run.prefilter import might_run_event_loops, might_run_event_loops_bytes
+from flake8_asyncio_run.prefilter import (
+    NOTEBOOK_WORDS,
+    might_run_event_loops,
+    might_run_event_loops_bytes,
+)
 from flake8_asyncio_run.project.context import ModuleContext, prefilter_hints
 from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.selection import SYNTAX_ERROR
@@ -152,7 +156,10 @@ def _finish(
     projects: Projects | None = None,
     in_notebook: bool = False,
 ) -> FileResult:
-    if not might_run_event_loops(source.text, settings.analysis, *prefilter_hints(context)):
+    words, factories = prefilter_hints(context)
+    if in_notebook:
+        words |= NOTEBOOK_WORDS
+    if not might_run_event_loops(source.text, settings.analysis, words, factories):
         return FileResult(path, analysis=EMPTY, source=source)
     if tree is None:
         try:

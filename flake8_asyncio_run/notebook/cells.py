@@ -59,12 +59,14 @@ class Cell:
 
 
 #: The comment line before each cell in the virtual text: the cell's number and the
-#: notebook's token (a digest of its JSON, so that no cell spells the line).
-_SEPARATOR = re.compile(r"^# flake8-asyncio-run: cell (\d+) ([0-9a-f]{12})\r?$")
+#: notebook's token (a digest of its JSON, so that no cell spells the line).  One word,
+#: ``flake8_asyncio_run``: the text prefilter reads comments too, and a separator that
+#: spelled ``run`` as a word would let every notebook importing asyncio be parsed.
+_SEPARATOR = re.compile(r"^# flake8_asyncio_run: cell (\d+) ([0-9a-f]{12})\r?$")
 
 
 def _separator_line(number: int, token: str) -> str:
-    return f"# flake8-asyncio-run: cell {number} {token}\n"
+    return f"# flake8_asyncio_run: cell {number} {token}\n"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from stat import S_ISREG
 
+from flake8_asyncio_run.notebook.cells import is_notebook_path
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.prefilter import has_any_word, might_run_event_loops_bytes
 from flake8_asyncio_run.project.cache import Entry, IndexCache, Stored, digest
@@ -79,8 +80,9 @@ def build_project(
     """The index of the project at ``root`` (every file under it, and the ``named``
     ones); of the named files alone when there is no root.  ``walked``: the named
     files are a walk of a directory holding the root, with the same excludes, so the
-    root needs no walk of its own."""
-    named = [os.path.abspath(p) for p in named]
+    root needs no walk of its own.  Notebooks among the named files are left out: they
+    are no modules (nothing imports them), and their JSON is not Python."""
+    named = [os.path.abspath(p) for p in named if not is_notebook_path(p)]
     if root is None or walked:
         files = list(dict.fromkeys(named))
     else:
