@@ -30,7 +30,13 @@ from flake8_asyncio_run.prefilter import (
 from flake8_asyncio_run.project.context import ModuleContext, prefilter_hints
 from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.selection import SYNTAX_ERROR
-from flake8_asyncio_run.sourcefile import SourceText, decode_notebook, decode_source, read_file
+from flake8_asyncio_run.sourcefile import (
+    Snapshot,
+    SourceText,
+    decode_notebook,
+    decode_source,
+    read_file,
+)
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -54,6 +60,8 @@ class FileResult:
     #: The project indexes the file was checked with, for the fixer's plans (which
     #: analyse again where the analysis was dropped).  Not sent between processes.
     projects: Projects | None = field(default=None, compare=False, repr=False)
+    #: What the file was when ``check_file`` read it (for the results cache).
+    snapshot: Snapshot | None = field(default=None, compare=False, repr=False)
 
     @property
     def syntax_error(self) -> bool:
@@ -137,10 +145,12 @@ def check_bytes(
 
 def check_file(path: str, settings: Settings, projects: Projects | None = None) -> FileResult:
     try:
-        data, _ = read_file(path)
+        data, snapshot = read_file(path)
     except OSError as error:
         return FileResult(path, error=f"{path}: {error.strerror or error}")
-    return check_bytes(data, path, settings, projects, trusted=True)
+    result = check_bytes(data, path, settings, projects, trusted=True)
+    result.snapshot = snapshot
+    return result
 
 
 def _context(projects: Projects | None, path: str, trusted: bool) -> ModuleContext | None:

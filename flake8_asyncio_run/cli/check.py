@@ -19,8 +19,9 @@ from flake8_asyncio_run.cli.common import (
     stdin_file,
     write_stdout,
 )
-from flake8_asyncio_run.output import write_report
+from flake8_asyncio_run.output import FORMATS, write_report
 from flake8_asyncio_run.project.registry import Projects
+from flake8_asyncio_run.results_cache import check_cached
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -30,7 +31,11 @@ def run_check(args: argparse.Namespace) -> int:
     if stdin is None:
         paths = collect_paths(args, settings)
         projects = projects_for(settings, paths, args.paths)
-        results = check_files(paths, settings, args.jobs, projects)
+        if settings.cache:
+            needs_text = FORMATS[args.output_format].carries_fixes
+            results = check_cached(paths, settings, args.jobs, projects, needs_text)
+        else:
+            results = check_files(paths, settings, args.jobs, projects)
     elif stdin.excluded:
         results = []
     else:

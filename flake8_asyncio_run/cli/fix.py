@@ -50,6 +50,7 @@ from flake8_asyncio_run.output import write_report
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
 from flake8_asyncio_run.project.context import ModuleContext, prefilter_hints
 from flake8_asyncio_run.project.registry import Projects
+from flake8_asyncio_run.results_cache import ResultsCache
 from flake8_asyncio_run.sourcefile import (
     SourceText,
     WriteRefused,
@@ -73,6 +74,8 @@ class _Run:
     #: The raised recursion limit a deeply nested file needed, for the report's plans.
     deep_limit: int | None = None
     projects: Projects | None = None
+    #: The results ``check`` cached: a file known to have no findings needs no work.
+    cache: ResultsCache | None = None
     #: The notebooks being fixed, by path: their findings are placed in cells.
     notebooks: dict[str, Notebook] = field(default_factory=dict)
 
@@ -180,8 +183,12 @@ def run_fix(args: argparse.Namespace) -> int:
     if stdin is None:
         paths = collect_paths(args, settings)
         run.projects = projects_for(settings, paths, args.paths)
+        if settings.cache:
+            run.cache = ResultsCache(settings, run.projects)
         for path in paths:
             _fix_file(run, path)
+        if run.cache is not None:
+            run.cache.save()  # the restamped entries of files read to compare
     else:
         if stdin.name != "-":  # standard input with a file name is in that file's project
             run.projects = projects_for(settings, [stdin.name])
@@ -231,6 +238,8 @@ def _fix_stdin(run: _Run, stdin: StdinFile) -> None:
 
 
 def _fix_file(run: _Run, path: str) -> None:
+    if run.cache is not None and run.cache.clean(path):
+        return
     try:
         data, snapshot = read_file(path)
     except OSError as error:

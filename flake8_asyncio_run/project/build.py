@@ -41,6 +41,12 @@ class Project:
     root: Path | None
     index: ProjectIndex
     names: dict[str, ModuleName]
+    #: A digest of what the index's answers depend on: the path of every module (the
+    #: names) and the content digest of each one that has facts (its facts follow
+    #: from its bytes, its name, the tool version and the options).  A module without
+    #: facts adds its path only: its text can change without changing the index.
+    #: The results cache keys every module's result with it.
+    state: str = ""
 
     def context(self, path: str, trusted: bool = True) -> ModuleContext:
         """``trusted``: the text to analyse is the file the index read."""
@@ -115,7 +121,7 @@ def _build(
     index = builder.finish()
     if cache is not None and builder.changed:
         cache.save(Stored(builder.entries_by_key(), index.words))
-    return Project(root, index, builder.names)
+    return Project(root, index, builder.names, builder.state())
 
 
 def _fresh_stats(root: Path, files: list[str], stored: Stored) -> list[os.stat_result] | None:
@@ -232,6 +238,13 @@ class _Builder:
         self.entries[path] = replace(self.entries[path], facts=facts)
         del self.checked[path]
         return True
+
+    def state(self) -> str:
+        parts = sorted(
+            f"{self.key(path)}\0{entry.digest if entry.facts is not None else '-'}"
+            for path, entry in self.entries.items()
+        )
+        return digest("\n".join([str(self.root), *parts]).encode("utf-8", "surrogateescape"))
 
     def entries_by_key(self) -> dict[str, Entry]:
         return {self.key(path): entry for path, entry in self.entries.items()}

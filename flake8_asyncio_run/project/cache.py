@@ -106,48 +106,67 @@ class IndexCache:
                 for path, e in stored.entries.items()
             },
         }
-        try:
-            self._prepare()
-            descriptor, temporary = tempfile.mkstemp(
-                prefix=".index-", suffix=".tmp", dir=self.directory
-            )
-            try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    json.dump(payload, handle, separators=(",", ":"))
-                os.replace(temporary, self.path)
-            except BaseException:
-                _remove(temporary)
-                raise
-        except OSError:
-            pass  # a read-only tree, a full disk: the index stays in memory
+        write_atomically(self.directory, self.path, payload)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the cache's lock (an advisory ``flock`` on a file beside the index)
         while building, so that concurrent builders summarise once.  Where there is no
         lock to take (no ``fcntl``, a read-only tree), build without one."""
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows
-            yield
-            return
-        try:
-            self._prepare()
-            handle = open(self.path.with_suffix(".lock"), "a+b")  # noqa: SIM115
-        except OSError:
-            yield
-            return
-        with handle:
-            with contextlib.suppress(OSError):  # a file system without locks: build anyway
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        with locked(self.directory, self.path.with_suffix(".lock")):
             yield
 
-    def _prepare(self) -> None:
-        self.directory.mkdir(exist_ok=True)
-        for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
-            marker = self.directory / name
-            if not marker.exists():
-                marker.write_text(text, encoding="utf-8")
+
+def prepare_directory(directory: Path) -> None:
+    """Make the cache directory, with its ``.gitignore`` and ``CACHEDIR.TAG``."""
+    directory.mkdir(exist_ok=True)
+    for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
+        marker = directory / name
+        if not marker.exists():
+            marker.write_text(text, encoding="utf-8")
+
+
+def write_atomically(directory: Path, path: Path, payload: object) -> None:
+    """Write ``payload`` as JSON to a temporary file beside ``path`` and rename it over
+    ``path``: a reader sees the old file or the new one, never a part.  Nothing is
+    written where the directory cannot be (a read-only tree, a full disk)."""
+    try:
+        prepare_directory(directory)
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{path.stem}-", suffix=".tmp", dir=directory
+        )
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                # dumps, not dump: json.dump streams through the pure-Python
+                # encoder, several times slower than dumps's C one for a large index.
+                handle.write(json.dumps(payload, separators=(",", ":")))
+            os.replace(temporary, path)
+        except BaseException:
+            _remove(temporary)
+            raise
+    except OSError:
+        pass  # the cache stays in memory
+
+
+@contextlib.contextmanager
+def locked(directory: Path, lock: Path) -> Iterator[None]:
+    """Hold an advisory ``flock`` on ``lock``; without one where none can be taken (no
+    ``fcntl``, a read-only tree, a file system without locks)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        prepare_directory(directory)
+        handle = open(lock, "a+b")  # noqa: SIM115
+    except OSError:
+        yield
+        return
+    with handle:
+        with contextlib.suppress(OSError):  # a file system without locks: go on anyway
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
 
 
 def _remove(path: str) -> None:
