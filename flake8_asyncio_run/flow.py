@@ -62,12 +62,37 @@ def merge(a: State | None, b: State | None) -> State | None:
         if combined.get(first, -1) < count:
             combined[first] = count
     return State(
-        tuple(sorted(combined.items(), key=_key)),
+        _pruned(combined),
         min(a.least, b.least),
         a.made | b.made,
         _first_of(a.ran, b.ran),
         a.pending | b.pending,
     )
+
+
+def _pruned(firsts: Firsts) -> tuple[tuple[PathKey, int], ...]:
+    """The path summaries that can still decide a call's record, sorted.
+
+    Every path here shares what follows, so a summary with fewer calls never wins again;
+    among the most calls, the earliest first call wins in each a2s class, and an a2s-only
+    summary only while its first call is earlier than the others' (a later non-a2s call
+    turns it into one of them).  Keeping every summary made each state as long as the
+    calls before it: quadratic in a scope of N optional calls (issue 15)."""
+    top = max((count for (first, _), count in firsts.items() if first is not None), default=0)
+    kept: Firsts = {}
+    earliest: dict[bool, int] = {}
+    for (first, a2s_only), count in firsts.items():
+        if first is None:
+            kept[(first, a2s_only)] = count
+        elif count == top and first < earliest.get(a2s_only, first + 1):
+            earliest[a2s_only] = first
+    plain = earliest.get(False)
+    if plain is not None:
+        kept[(plain, False)] = top
+    a2s = earliest.get(True)
+    if a2s is not None and (plain is None or a2s < plain):
+        kept[(a2s, True)] = top
+    return tuple(sorted(kept.items(), key=_key))
 
 
 def _first_of(a: int | None, b: int | None) -> int | None:
@@ -433,7 +458,7 @@ class PathCounter(Generic[T]):
             ran = _first_of(ran, index)
             self._mix(state.pending, index)
         after = State(
-            tuple(sorted(advanced.items(), key=_key)),
+            _pruned(advanced),
             state.least + 1,
             state.made | {index},
             ran,

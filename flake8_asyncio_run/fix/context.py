@@ -56,7 +56,8 @@ class FileContext:
 
     #: Names handed out at module level (globals: no new name anywhere may be one).
     module_names: set[str] = field(default_factory=set)
-    #: id(function) -> the names its text spells, and the names handed out in it.
+    #: id(function) -> the names its text spells, and the names handed out in it (the
+    #: module-level names count too: ``module_level_names``).
     scope_names: dict[int, set[str]] = field(default_factory=dict)
     _module_level: set[str] | None = None
 
@@ -66,16 +67,20 @@ class FileContext:
         no name the module's own statements spell (its globals) and no global handed
         out, so that unrelated functions each get ``runner``; at module level, with no
         identifier of the file."""
+        # The module-level names are looked up, not copied into every function's set:
+        # those copies were quadratic in memory in a file of many functions (issue 15).
+        outer: set[str] = set()
         if scope is None or isinstance(scope, cst.Module):
             taken, handed = self.taken, self.module_names
         else:
             known = self.scope_names.get(id(scope))
             if known is None:
-                known = spelled_names(scope) | self.module_level_names
+                known = spelled_names(scope)
                 self.scope_names[id(scope)] = known
             taken = handed = known
+            outer = self.module_level_names
         name, number = base, 2
-        while name in taken or name in self.module_names:
+        while name in taken or name in self.module_names or name in outer:
             name, number = f"{base}_{number}", number + 1
         taken.add(name)
         handed.add(name)

@@ -10,9 +10,9 @@ those get positions: most of a file is never walked or measured.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -60,9 +60,36 @@ class Located:
     loop_functions: frozenset[str]
     #: Every identifier in the file (from the analysis).
     names: frozenset[str]
+    #: id(block) -> (index, site) for every link of every site's chain, by index: built
+    #: on first use by ``sites_under``.
+    _by_block: dict[int, list[tuple[int, CallSite]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def position(self, node: cst.CSTNode) -> CodeRange:
         return self.positions[node]
+
+    def sites_under(self, links: Sequence[Link]) -> list[CallSite]:
+        """Every runner call inside one of the linked statements, in source order.  By
+        block and index, not by scanning every call for every region: that was
+        quadratic in a file of many small fixable functions (issue 15)."""
+        if self._by_block is None:
+            by_block: dict[int, list[tuple[int, CallSite]]] = {}
+            for site in self.sites.values():
+                for link in site.chain:
+                    by_block.setdefault(id(link.block), []).append((link.index, site))
+            for entries in by_block.values():
+                entries.sort(key=lambda entry: entry[0])
+            self._by_block = by_block
+        found: dict[Span, CallSite] = {}
+        for link in links:
+            entries = self._by_block.get(id(link.block), [])
+            start = bisect_left(entries, link.index, key=lambda entry: entry[0])
+            for index, site in entries[start:]:
+                if index != link.index:
+                    break
+                found[site.call.span] = site
+        return [found[span] for span in sorted(found)]
 
 
 #: A form feed mixed into a code line's indentation.  Python resets the column at a form

@@ -50,15 +50,20 @@ class Region:
 
 def group_findings(findings: Sequence[Finding], located: Located) -> list[Group]:
     groups: dict[tuple[ScopeRef, Span], Group] = {}
+    # Each group's calls as a set too: a list scan per call was quadratic in a function
+    # of N runner calls, whose N findings share one group (issue 15).
+    seen: dict[tuple[ScopeRef, Span], set[Span]] = {}
     for finding in findings:
         if finding.code not in REGION_CODES or not finding.calls:
             continue
         key = (finding.scope, finding.calls[0].span)
         group = groups.setdefault(key, Group(finding.scope))
+        spans = seen.setdefault(key, set())
         group.findings.append(finding)
         for call in finding.calls:
             site = located.sites.get(call.span)
-            if site is not None and site not in group.sites:
+            if site is not None and call.span not in spans:
+                spans.add(call.span)
                 group.sites.append(site)
         if finding.loop is not None:
             group.loops.append(finding.loop)
@@ -66,29 +71,63 @@ def group_findings(findings: Sequence[Finding], located: Located) -> list[Group]
 
 
 def build_regions(groups: list[Group], located: Located) -> list[Region]:
-    """Regions for the groups, merging groups of one scope whose regions overlap."""
+    """Regions for the groups, merging groups of one scope whose regions overlap.
+
+    A merged region holds the lines of the regions it came from, so merging overlapping
+    regions until none overlap ends in the same parts whatever the order.  Each scope's
+    regions are swept in line order and every run of overlapping ones is merged at once;
+    sweeps repeat only while a merge grew a region into another (issue 15: merging one
+    pair at a time and starting over was cubic in the number of loops of a function)."""
     regions = [_region(g, located) for g in groups]
-    merged = True
-    while merged:
-        merged = False
-        for i, first in enumerate(regions):
-            for j in range(i + 1, len(regions)):
-                second = regions[j]
-                if first.group.scope == second.group.scope and _overlap(first, second, located):
-                    group = Group(
-                        first.group.scope,
-                        first.group.findings + second.group.findings,
-                        first.group.sites
-                        + [s for s in second.group.sites if s not in first.group.sites],
-                        first.group.loops + second.group.loops,
-                    )
-                    regions[i] = _region(group, located)
-                    del regions[j]
-                    merged = True
-                    break
-            if merged:
-                break
-    return regions
+    by_scope: dict[ScopeRef, list[_Part]] = {}
+    for index, region in enumerate(regions):
+        by_scope.setdefault(region.group.scope, []).append(_Part([index], region))
+    parts = [
+        part for scope_parts in by_scope.values() for part in _merged(scope_parts, groups, located)
+    ]
+    # Each part stands where its earliest group stood, as the pairwise merge left them.
+    parts.sort(key=lambda part: part.members[0])
+    return [part.region for part in parts]
+
+
+@dataclass
+class _Part:
+    #: Indices of the groups merged into this region, ascending.
+    members: list[int]
+    region: Region
+
+
+def _merged(parts: list[_Part], groups: list[Group], located: Located) -> list[_Part]:
+    while True:
+        spans = sorted(((_lines(p.region, located), p) for p in parts), key=lambda t: t[0][0])
+        runs: list[list[_Part]] = []
+        end = -1
+        for (start, stop), part in spans:
+            if runs and start <= end:
+                runs[-1].append(part)
+                end = max(end, stop)
+            else:
+                runs.append([part])
+                end = stop
+        if len(runs) == len(parts):
+            return parts
+        parts = [run[0] if len(run) == 1 else _merge_run(run, groups, located) for run in runs]
+
+
+def _merge_run(run: list[_Part], groups: list[Group], located: Located) -> _Part:
+    members = sorted(index for part in run for index in part.members)
+    first = groups[members[0]]
+    merged = Group(first.scope)
+    seen: set[int] = set()
+    for index in members:
+        group = groups[index]
+        merged.findings.extend(group.findings)
+        merged.loops.extend(group.loops)
+        for site in group.sites:
+            if id(site) not in seen:
+                seen.add(id(site))
+                merged.sites.append(site)
+    return _Part(members, _region(merged, located))
 
 
 def _lines(region: Region, located: Located) -> tuple[int, int]:
@@ -98,23 +137,19 @@ def _lines(region: Region, located: Located) -> tuple[int, int]:
     )
 
 
-def _overlap(a: Region, b: Region, located: Located) -> bool:
-    a_start, a_end = _lines(a, located)
-    b_start, b_end = _lines(b, located)
-    return a_start <= b_end and b_start <= a_end
-
-
 def _region(group: Group, located: Located) -> Region:
     chains: list[tuple[Link, ...]] = []
+    # A set of the loops' positions: comparing every loop with every link of every site
+    # was quadratic in a function of many loops (issue 15).
+    loops = {(loop.line, loop.col) for loop in group.loops}
     for site in group.sites:
         chains.append(site.chain)
-        for loop in group.loops:
-            for depth, link in enumerate(site.chain):
+        if not loops:
+            continue
+        for depth, link in enumerate(site.chain):
+            if isinstance(link.statement, (cst.For, cst.While)):
                 start = located.position(link.statement).start
-                if isinstance(link.statement, (cst.For, cst.While)) and (
-                    start.line,
-                    start.column,
-                ) == (loop.line, loop.col):
+                if (start.line, start.column) in loops:
                     chains.append(site.chain[: depth + 1])
     links = common_region(chains)
     scopes = {id(site.scope): site.scope for site in group.sites}
@@ -141,11 +176,7 @@ def _block_depth(site: CallSite, links: tuple[Link, ...]) -> int:
 
 def sites_in(region: Region, located: Located) -> list[CallSite]:
     """Every runner call inside the region's statements, in source order."""
-    ids = {id(s) for s in region.statements}
-    found = [
-        s for s in located.sites.values() if any(id(link.statement) in ids for link in s.chain)
-    ]
-    return sorted(found, key=lambda s: s.call.span)
+    return located.sites_under(region.links)
 
 
 # Preparing a region for the styles -------------------------------------------------------

@@ -1,0 +1,173 @@
+"""Growth with the size of one function or file (issue 15).
+
+Each shape grew faster than N log N once: N sequential ``for`` loops (``fix`` was
+cubic: region merging), many small fixable functions in one file (``fix`` was
+quadratic: every region scanned every call), N optional runner calls in one scope
+(``check`` was quadratic: every path state held a summary per earlier call).  The wall
+bounds are generous (at least five times what the fixed code takes on a loaded
+two-CPU machine; ``bench/scaling.py`` and docs/performance.md have the curves); the
+work counts below them catch a relapse without depending on the machine's speed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from flake8_asyncio_run.checker import check_source
+from flake8_asyncio_run.config import Settings
+from flake8_asyncio_run.findings import FixOutcome
+from flake8_asyncio_run.fix import fix_text
+from flake8_asyncio_run.fix import locate as locate_module
+from flake8_asyncio_run.fix import planner as planner_module
+from flake8_asyncio_run.flow import PathCounter, State
+
+HEADER = "import asyncio\n\n\nasync def work(i):\n    return i\n"
+SETTINGS = Settings()
+
+
+def for_loops(n: int) -> str:
+    body = "".join(f"    for i in range(3):\n        asyncio.run(work({k}))\n" for k in range(n))
+    return f"{HEADER}\n\ndef main():\n{body}"
+
+
+def functions(n: int) -> str:
+    return HEADER + "".join(
+        f"\n\ndef job_{k}():\n    first = asyncio.run(work({k}))\n"
+        f"    second = asyncio.run(work(first))\n    return second\n"
+        for k in range(n)
+    )
+
+
+def optional_ifs(n: int) -> str:
+    body = "".join(f"    if flags[{k}]:\n        asyncio.run(work({k}))\n" for k in range(n))
+    return f"{HEADER}\n\ndef main(flags):\n{body}"
+
+
+def sequential(n: int) -> str:
+    body = "".join(f"    asyncio.run(work({k}))\n" for k in range(n))
+    return f"{HEADER}\n\ndef main():\n{body}"
+
+
+def if_else(n: int) -> str:
+    body = "".join(
+        f"    if flags[{k}]:\n        asyncio.run(work({k}))\n"
+        f"    else:\n        asyncio.run(work(-{k}))\n"
+        for k in range(n)
+    )
+    return f"{HEADER}\n\ndef main(flags):\n{body}"
+
+
+def timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = run()
+    return time.perf_counter() - start, result
+
+
+def fix(text: str) -> FixOutcome:
+    return fix_text(text, "scaling.py", SETTINGS, target=(3, 11))
+
+
+def test_sequential_for_loops_fix_in_time() -> None:
+    # Was 52 s at N=200 (cubic); about 2 s now.
+    elapsed, outcome = timed(lambda: fix(for_loops(200)))
+    assert elapsed < 15, f"fix of 200 sequential for loops took {elapsed:.1f} s"
+    assert len(outcome.initial) == 399
+
+
+def test_for_loop_regions_measure_each_statement_a_few_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Merging regions pairwise and starting over measured 1.5 M positions at N=100.
+    calls = 0
+    original = locate_module.Located.position
+
+    def counting(self: locate_module.Located, node: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return original(self, node)
+
+    monkeypatch.setattr(locate_module.Located, "position", counting)
+    fix(for_loops(100))
+    assert calls < 100 * 100, f"{calls} position look-ups for 100 loops"
+
+
+def test_many_functions_fix_in_time() -> None:
+    elapsed, outcome = timed(lambda: fix(functions(1000)))
+    assert elapsed < 90, f"fix of 1000 functions (6k lines) took {elapsed:.1f} s"
+    assert len(outcome.applied) == 1000
+    assert not outcome.remaining
+
+
+def test_regions_do_not_scan_every_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each region's calls come from an index, not from a scan of every call."""
+    scans = 0
+
+    class Counting(dict):  # type: ignore[type-arg]
+        def values(self) -> Any:
+            nonlocal scans
+            scans += 1
+            return super().values()
+
+    original = locate_module.locate
+
+    def located(text: str, analysis: Any) -> locate_module.Located:
+        result = original(text, analysis)
+        result.sites = Counting(result.sites)
+        return result
+
+    monkeypatch.setattr(planner_module, "locate", located)
+    text = functions(200)
+    check = check_source(text, "scaling.py", SETTINGS)
+    assert check.analysis is not None
+    plans = planner_module.plan_fixes(text, check.analysis, check.findings)
+    assert len(plans) == 200
+    assert scans <= 2, f"the located calls were scanned {scans} times for 200 regions"
+
+
+def test_optional_ifs_check_in_time() -> None:
+    # Was 7.6 s at N=1600 (quadratic); under 1 s now.
+    elapsed, result = timed(lambda: check_source(optional_ifs(1600), "scaling.py", SETTINGS))
+    assert elapsed < 10, f"check of 1600 optional runner calls took {elapsed:.1f} s"
+    assert len(result.findings) == 1599
+
+
+def test_path_states_stay_small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A state keeps the path summaries that can still win, not one per earlier call."""
+    sizes: list[int] = []
+    original = PathCounter._call
+
+    def recording(self: PathCounter[Any], node: Any, state: State | None) -> State | None:
+        if state is not None:
+            sizes.append(len(state.firsts))
+        return original(self, node, state)
+
+    monkeypatch.setattr(PathCounter, "_call", recording)
+    check_source(optional_ifs(300), "scaling.py", SETTINGS)
+    check_source(if_else(100), "scaling.py", SETTINGS)
+    assert sizes and max(sizes) <= 3, f"a path state held {max(sizes)} summaries"
+
+
+@pytest.mark.parametrize("shape", [sequential, if_else], ids=["sequential", "if_else"])
+def test_one_long_function_check_and_fix(shape: Callable[[int], str]) -> None:
+    # About 0.4 s (check) and 3 s (fix) for 1000 sequential calls; if_else: 1.5 s, 10 s.
+    text = shape(1000)
+    elapsed, result = timed(lambda: check_source(text, "scaling.py", SETTINGS))
+    assert elapsed < 15, f"check of {shape.__name__}(1000) took {elapsed:.1f} s"
+    assert result.findings
+    elapsed, _ = timed(lambda: fix(text))
+    assert elapsed < 90, f"fix of {shape.__name__}(1000) took {elapsed:.1f} s"
+
+
+def test_path_count_is_not_exponential() -> None:
+    """200 if/else blocks in a row are 2**200 paths: the walk summarises them."""
+    text = if_else(200)
+    elapsed, result = timed(lambda: check_source(text, "scaling.py", SETTINGS))
+    assert elapsed < 5, f"check of 200 if/else blocks took {elapsed:.1f} s"
+    # The last block's calls are the 200th on the longest path.
+    assert any("a 200th event loop" in f.message for f in result.findings)
+    elapsed, _ = timed(lambda: fix(text))
+    assert elapsed < 30, f"fix of 200 if/else blocks took {elapsed:.1f} s"
