@@ -182,10 +182,13 @@ def _classify_names(ctx: FileContext, prepared: Prepared, returns_move_in: bool)
         if not exact:
             names.returned.append(name)
             continue
-        if name not in bound_outside and name not in facts.annotations:
+        if name not in bound_outside:
+            # A hoisted ``name: T`` makes the name the function's, but a read before any
+            # assignment then fails as a free variable (NameError), not UnboundLocalError.
             if name in early:
                 return f"'{name}' is read before the region assigns it"
-            return f"'{name}' may be unbound after the region"
+            if name not in facts.annotations:
+                return f"'{name}' may be unbound after the region"
         names.nonlocals.append(name)
     _hoist(ctx, facts, names, names.globals + names.nonlocals)
     return names

@@ -197,3 +197,23 @@ def test_a_bare_annotation_repeated_in_a_module_script_gets_no_global() -> None:
     assert outcome.changed
     assert "global" not in outcome.text
     assert "\nx: int\n" in outcome.text
+
+
+def test_an_annotated_name_read_before_the_region_assigns_it_gets_no_combine() -> None:
+    """``x: int`` in the region, then a read of ``x`` that may come before any
+    assignment: the original raises UnboundLocalError; hoisting the annotation and
+    declaring ``nonlocal x`` would raise NameError (a free variable) instead.  Found by
+    the property test (test_random_functions_keep_behaviour[combine-unsafe])."""
+    source = (
+        "import asyncio\n\n\n"
+        "def task(a):\n"
+        "    for i in range(a):\n"
+        "        x = 0\n"
+        "        asyncio.run(fetch(0))\n"
+        "    x: int\n"
+        "    asyncio.run(fetch(x))\n"
+        "    return x\n"
+    )
+    outcome = fix_text(source, "t.py", Settings(), style="combine", unsafe=True)
+    assert outcome.text == source
+    assert any("'x' is read before the region assigns it" in r for r in outcome.reasons)
