@@ -17,6 +17,7 @@ from flake8_asyncio_run.identifiers import identifiers
 from flake8_asyncio_run.lines import ColumnMap, split_lines, statement_lines
 from flake8_asyncio_run.notebook.cells import CellMap
 from flake8_asyncio_run.options import AnalysisOptions
+from flake8_asyncio_run.parsing import parse_source
 from flake8_asyncio_run.prefilter import NOTEBOOK_WORDS, might_run_event_loops
 from flake8_asyncio_run.probes import running_loop_probes
 from flake8_asyncio_run.project.context import ModuleContext, prefilter_hints
@@ -78,14 +79,6 @@ def analyze_source(
         return EMPTY
     tree = parse_source(source, filename, in_notebook)
     return analyze_tree(tree, split_lines(source), options, context, in_notebook)
-
-
-def parse_source(source: str, filename: str, in_notebook: bool = False) -> ast.Module:
-    """``ast.parse``, accepting top-level ``await`` in a notebook's cells."""
-    flags = ast.PyCF_ONLY_AST | (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if in_notebook else 0)
-    tree = compile(source, filename, "exec", flags, dont_inherit=True)
-    assert isinstance(tree, ast.Module)
-    return tree
 
 
 def lone_context(filename: str, options: AnalysisOptions) -> ModuleContext | None:

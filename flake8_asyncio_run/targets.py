@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flake8_asyncio_run.config import ConfigError, Settings, read_pyproject
+from flake8_asyncio_run.parsing import parse_source
 
 Target = tuple[int, int]
 
@@ -98,7 +99,7 @@ def _from_setup_py(path: Path) -> Target | None:
     """``setup(python_requires=">=3.9")``, read from the syntax tree: a literal string
     only, since running setup.py is out of the question."""
     try:
-        tree = ast.parse(path.read_bytes(), str(path))
+        tree = parse_source(path.read_bytes(), str(path))
     except (OSError, SyntaxError, ValueError):
         return None
     for node in ast.walk(tree):

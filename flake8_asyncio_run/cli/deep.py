@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from flake8_asyncio_run.parsing import parse_source
+
 T = TypeVar("T")
 
 #: Python frames allowed per level of the syntax tree: the fixer's walks take about 4.
@@ -54,7 +56,7 @@ def syntax_depth(text: str) -> int:
     """The depth of ``text``'s ``ast``, walked without recursion; for text that does not
     parse, the deepest the parser accepts (about three times the recursion limit)."""
     try:
-        tree = ast.parse(text)
+        tree = parse_source(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return 3 * sys.getrecursionlimit()
     deepest = 0

@@ -14,13 +14,13 @@ happens under ``lock``.  A buffer's facts are computed outside it (that is a par
 
 from __future__ import annotations
 
-import ast
 import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from flake8_asyncio_run.options import AnalysisOptions
+from flake8_asyncio_run.parsing import parse_source
 from flake8_asyncio_run.prefilter import has_any_word
 from flake8_asyncio_run.project.build import Project, worth_summarising
 from flake8_asyncio_run.project.facts import ModuleFacts
@@ -159,6 +159,6 @@ def _summary(
         if not worth_summarising(data, options) and not has_any_word(data, index.words):
             return True, None
     try:
-        return True, summarize(ast.parse(text), name.name, name.is_package, options)
+        return True, summarize(parse_source(text), name.name, name.is_package, options)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False, None

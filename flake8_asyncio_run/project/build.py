@@ -12,7 +12,6 @@ until no new name turns up.
 
 from __future__ import annotations
 
-import ast
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -22,6 +21,7 @@ from stat import S_ISREG
 
 from flake8_asyncio_run.notebook.cells import is_notebook_path
 from flake8_asyncio_run.options import AnalysisOptions
+from flake8_asyncio_run.parsing import parse_source
 from flake8_asyncio_run.prefilter import has_any_word, might_run_event_loops_bytes
 from flake8_asyncio_run.project.cache import Entry, IndexCache, Stored, digest
 from flake8_asyncio_run.project.context import ModuleContext
@@ -61,7 +61,7 @@ def summarize_source(data: bytes, name: ModuleName, options: AnalysisOptions) ->
     """A module's facts, or None when its bytes do not decode or parse."""
     try:
         text = decode_source(data).text
-        tree = ast.parse(text)
+        tree = parse_source(text)
         return summarize(tree, name.name, name.is_package, options)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
