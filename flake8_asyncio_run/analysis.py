@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import sys
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,6 +32,8 @@ from flake8_asyncio_run.resolution import (
     Scope,
     ScopeBuilder,
     ScopeKind,
+    needed_definitions,
+    runner_table,
     spelled,
 )
 from flake8_asyncio_run.rules import (
@@ -142,18 +145,30 @@ class _FileAnalysis:
         self.name = context.name if context is not None else _LONE_MODULE
         name = self.name
         package = name.name if name.is_package else name.name.rpartition(".")[0]
-        self.builder = ScopeBuilder(tree, "global" in text or "nonlocal" in text, package)
-        self.index = _project_index(self.builder, name, options, context)
-        self.resolver = Resolver(
-            self.builder,
+        self.options = options
+        self.declarations = "global" in text or "nonlocal" in text
+        self.package = package
+        self.index = _project_index(tree, name, options, context)
+        #: The last part of every dotted name a call can resolve to and matter.
+        self.words = _words(options, self.index)
+        # The first walk: scopes only for the definitions that can hold a call of
+        # interest (a file that passes the prefilter rarely has more than a few).
+        needed = needed_definitions(tree, lines, self.words)
+        self.builder = ScopeBuilder(tree, self.declarations, package, needed)
+        self.resolver = self._resolver(self.builder)
+        self.findings: list[Finding] = []
+        self.runner_calls: dict[int, RunnerCall] = {}
+
+    def _resolver(self, builder: ScopeBuilder) -> Resolver:
+        options = self.options
+        return Resolver(
+            builder,
             options.runners,
             options.factories,
-            name.name,
+            self.name.name,
             self.index.role,
             self.index.canonical,
         )
-        self.findings: list[Finding] = []
-        self.runner_calls: dict[int, RunnerCall] = {}
 
     # Resolution ---------------------------------------------------------------------------
     def classify(self, call: ast.Call) -> RunnerMatch | None:
@@ -297,11 +312,16 @@ class _FileAnalysis:
         roots = {name.partition(".")[0] for name in wanted}
         if self.text.isascii() and not any(root in self.text for root in roots):
             return ()
+        builder, resolver = self.builder, self.resolver
+        if any(name.rpartition(".")[2] not in self.words for name in wanted):
+            # Not a rule's trigger: the first walk did not look for it.
+            builder = ScopeBuilder(self.tree, self.declarations, self.package)
+            resolver = self._resolver(builder)
         found: list[NamedCall] = []
-        for scope in walk_scopes(self.builder.module):
-            for call in self.builder.calls_by_owner.get(id(scope), ()):
-                at = self.builder.scope_of_call[id(call)]
-                qualname = self.resolver.named(call, at, wanted)
+        for scope in walk_scopes(builder.module):
+            for call in builder.calls_by_owner.get(id(scope), ()):
+                at = builder.scope_of_call[id(call)]
+                qualname = resolver.named(call, at, wanted)
                 if qualname is not None:
                     ref = self._scope_ref(scope)
                     found.append(NamedCall(self.columns.span(call), ref, qualname))
@@ -324,16 +344,55 @@ _LONE_MODULE = ModuleName("__main__", False)
 
 
 def _project_index(
-    builder: ScopeBuilder, name: ModuleName, options: AnalysisOptions, context: ModuleContext | None
+    tree: ast.Module, name: ModuleName, options: AnalysisOptions, context: ModuleContext | None
 ) -> ProjectIndex:
     """The context's index when it was built from this very text; otherwise that index
     (or an empty one) with this module's facts in place of what it had."""
     if context is not None and context.trusted and name.name in context.index.modules:
         return context.index
-    assert isinstance(builder.module.node, ast.Module)
-    facts = summarize(builder.module.node, name.name, name.is_package, options)
+    facts = summarize(tree, name.name, name.is_package, options)
     base = context.index if context is not None else ProjectIndex((), options)
     return base.replaced(facts)
+
+
+def _words(options: AnalysisOptions, index: ProjectIndex) -> frozenset[str]:
+    """The last part of every dotted name whose calls can give a finding outside
+    module-level code (``needed_definitions``): runners, the project's pass-throughs
+    and entries, rule triggers.  Loop management and factory calls need none: the
+    first counts only in a scope with a runner call, the second only at module level
+    or in a function declaring ``global``, which are always built."""
+    names = [*runner_table(options.runners), *index.roles]
+    names.extend(trigger for rule in rules.RULES.values() for trigger in rule.triggers)
+    words = {name.rpartition(".")[2] for name in names}
+    words.add("run_until_complete")  # a notebook's loop.run_until_complete()
+    # A re-export under another name (``from .impl import run_sync as rs``) reaches a
+    # name of interest only through ``canonical``: its own name counts too.
+    words.update(alias for alias, last in _renames(index) if last in words)
+    return frozenset(words)
+
+
+#: Per project index: (alias, the last part of what it stands for) for each module
+#: alias that renames, computed once per index.
+_RENAMES: weakref.WeakKeyDictionary[ProjectIndex, tuple[tuple[str, str], ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _renames(index: ProjectIndex) -> tuple[tuple[str, str], ...]:
+    found = _RENAMES.get(index)
+    if found is None:
+        pairs = []
+        for module in index.modules.values():
+            for alias, target in module.aliases.items():
+                # Only an alias that renames at its own hop can start a renaming chain
+                # whose words are not already its later hops' (those are checked too).
+                if target.rpartition(".")[2] == alias:
+                    continue
+                last = index.canonical(f"{module.name}.{alias}").rpartition(".")[2]
+                if last != alias:
+                    pairs.append((alias, last))
+        found = _RENAMES[index] = tuple(pairs)
+    return found
 
 
 #: The kinds of ``ScopeRef``.

@@ -10,8 +10,10 @@ only through an imported module (``asyncio.run``), never through objects
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, ClassVar, Literal
 
 from flake8_asyncio_run.findings import CallForm, Family
@@ -169,6 +171,9 @@ class Scope:
         return scope
 
 
+#: A ``def`` or ``class`` statement: what ``ScopeBuilder`` may leave unbuilt.
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 #: The fields of compound statements that hold statements (or handlers and cases).
@@ -225,14 +230,25 @@ class ScopeBuilder(ast.NodeVisitor):
     _handlers: ClassVar[dict[type, Callable[[ScopeBuilder, Any], None]]] = {}
 
     def __init__(
-        self, tree: ast.Module, declarations: bool = True, package: str | None = None
+        self,
+        tree: ast.Module,
+        declarations: bool = True,
+        package: str | None = None,
+        needed: Callable[[Definition], bool] | None = None,
     ) -> None:
         """``declarations=False``: the caller knows the source has no ``global`` or
         ``nonlocal`` statement, so function bodies need no scan for them first.
         ``package``: the dotted package the module is in (``""`` at the top), which
-        relative imports resolve against; None when unknown (they bind nothing known)."""
+        relative imports resolve against; None when unknown (they bind nothing known).
+        ``needed``: for a ``def`` or ``class`` outside any function, whether to build
+        its scopes (``needed_definitions``); one that is not needed only binds its
+        name.  None: build every scope."""
         self._declarations = declarations
         self._package = package
+        self._needed = needed
+        #: How many function bodies the walk is in: only definitions outside any
+        #: function are skipped, as only module bindings can reach into them.
+        self._function_depth = 0
         self.module = Scope("module", tree, None, "<module>")
         self.scope_of: dict[int, Scope] = {id(tree): self.module}
         #: id(ast.Call) -> the scope its names are looked up in.
@@ -289,7 +305,13 @@ class ScopeBuilder(ast.NodeVisitor):
         for arg in every:
             scope.bind(arg.arg, Binding("other"))
 
+    def _skipped(self, node: Definition) -> bool:
+        return self._needed is not None and not self._function_depth and not self._needed(node)
+
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if self._skipped(node):
+            self._current.bind(node.name, Binding("def", node=node))
+            return
         for decorator in node.decorator_list:
             self.visit(decorator)
         self._visit_defaults(node.args)
@@ -299,8 +321,10 @@ class ScopeBuilder(ast.NodeVisitor):
         scope = self._enter(kind, node, ".".join(self._qualname))
         self._bind_arguments(scope, node.args)
         outer, self._current = self._current, scope
+        self._function_depth += 1
         for statement in node.body:
             self.visit(statement)
+        self._function_depth -= 1
         self._current = outer
         self._qualname.pop()
 
@@ -321,6 +345,9 @@ class ScopeBuilder(ast.NodeVisitor):
         self._current = outer
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if self._skipped(node):
+            self._current.bind(node.name, Binding("class", node=node))
+            return
         for expression in [*node.decorator_list, *node.bases, *node.keywords]:
             self.visit(expression)
         self._current.bind(node.name, Binding("class", node=node))
@@ -460,6 +487,126 @@ class ScopeBuilder(ast.NodeVisitor):
         if node.rest:
             self._current.bind(node.rest, Binding("other"))
         self.generic_visit(node)
+
+
+# --- The first walk: which definitions can matter ----------------------------------------
+
+#: What makes a definition needed whatever the words: ``global`` (its body may bind a
+#: module name), ``:=`` (its decorators or defaults may bind in the enclosing scope).
+_ALWAYS_NEEDED = ("global", ":=")
+
+
+def needed_definitions(
+    tree: ast.Module, lines: list[str], words: Iterable[str]
+) -> Callable[[Definition], bool]:
+    """For ``ScopeBuilder(needed=...)``: whether a ``def`` or ``class`` outside any
+    function may hold a call that resolves to something of interest.  ``words``: the
+    last part of every dotted name of interest (runners, loop calls, factories,
+    triggers, the project index's names and the re-exports that rename them).
+
+    Sound because a call's resolved name ends in a part spelled either at the call
+    (``asyncio.run``, ``run`` via a star import, ``module.helper``) or in the binding
+    it resolves through: in the definition itself, or a module-level import or alias,
+    whose names then count as words too (to a fixed point).  Lines spelling a word, or
+    anything non-ASCII (NFKC folds some of it to ASCII names), make every definition
+    around them needed; the rest bind nothing outside themselves but their name."""
+    finder = _LineFinder(lines)
+    known = set(words)
+    hits = finder.lines_with([*known, *_ALWAYS_NEEDED])
+    binders = [s for s in iter_own_statements(tree.body) if isinstance(s, _BINDERS)]
+    while True:
+        found: set[str] = set()
+        for statement in binders:
+            span = _binding_lines(statement)
+            if span is not None and _any_between(hits, *span):
+                found.update(_bound_names(statement))
+        found -= known
+        if not found:
+            break
+        known |= found
+        hits = sorted({*hits, *finder.lines_with(found)})
+
+    def needed(node: Definition) -> bool:
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        return _any_between(hits, first, node.end_lineno or node.lineno)
+
+    return needed
+
+
+_BINDERS = (
+    ast.Import,
+    ast.ImportFrom,
+    ast.Assign,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+)
+
+
+def _binding_lines(statement: ast.stmt) -> tuple[int, int] | None:
+    """The lines that decide what a module-level binding resolves to: a definition's
+    decorators (its name otherwise resolves to ``module.name``, spelled at each use),
+    an import's or assignment's whole text."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        decorators = statement.decorator_list
+        if not decorators:
+            return None
+        return decorators[0].lineno, max(d.end_lineno or d.lineno for d in decorators)
+    return statement.lineno, statement.end_lineno or statement.lineno
+
+
+def _bound_names(statement: ast.stmt) -> Iterator[str]:
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        for alias in statement.names:
+            yield alias.asname or alias.name.split(".")[0]
+    elif isinstance(statement, ast.Assign):
+        for target in statement.targets:
+            yield from iter_target_names(target)
+    elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        yield statement.name
+
+
+def _any_between(hits: list[int], first: int, last: int) -> bool:
+    at = bisect_left(hits, first)
+    return at < len(hits) and hits[at] <= last
+
+
+class _LineFinder:
+    """The lines of a text that spell given words (as whole words); every non-ASCII
+    line counts as spelling all of them."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.text = "\n".join(lines)
+        #: Offset of each line's start, for bisect.
+        self.starts = [0, *accumulate(len(line) + 1 for line in lines)][: len(lines)]
+        self.other = (
+            []
+            if self.text.isascii()
+            else [number for number, line in enumerate(lines, 1) if not line.isascii()]
+        )
+
+    def lines_with(self, words: Iterable[str]) -> list[int]:
+        text, starts = self.text, self.starts
+        found = set(self.other)
+        for word in words:
+            if not word:
+                continue
+            identifier = word[0].isalnum() or word[0] == "_"
+            at = text.find(word)
+            while at != -1:
+                end = at + len(word)
+                if not identifier or (_edge(text, at - 1) and _edge(text, end)):
+                    found.add(bisect_right(starts, at))
+                at = text.find(word, at + 1)
+        return sorted(found)
+
+
+def _edge(text: str, at: int) -> bool:
+    """Whether position ``at`` is outside the text or holds no identifier character."""
+    if at < 0 or at >= len(text):
+        return True
+    char = text[at]
+    return not (char.isalnum() or char == "_")
 
 
 def absolute_module(node: ast.ImportFrom, package: str | None) -> str | None:

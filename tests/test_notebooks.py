@@ -361,3 +361,13 @@ def test_an_editors_cells_read_as_the_file_would_be() -> None:
     same = read_notebook(json.dumps(file))
     assert found.text.replace(found.token, "") == same.text.replace(same.token, "")
     assert found.cell_map.starts == same.cell_map.starts
+
+
+def test_the_api_analyses_notebook_text_without_cell_separators() -> None:
+    """``analyze_source(..., in_notebook=True)`` on text that is not a virtual module (no
+    separator lines): one cell, its lines as given, no IndexError."""
+    from flake8_asyncio_run.analysis import analyze_source
+
+    text = "import asyncio\n\n\ndef t():\n    asyncio.run(a())\n    asyncio.run(b())\n"
+    (finding,) = analyze_source(text, "cells.py", in_notebook=True).findings
+    assert finding.code == "ARO101" and "(first at line 5)" in finding.message

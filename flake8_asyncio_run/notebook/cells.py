@@ -102,6 +102,10 @@ class CellMap:
         return local if self._cell(seen_from)[0] == number else f"cell {number}, {local}"
 
     def _cell(self, line: int) -> tuple[int, int]:
+        """(cell number, its first virtual line); a text without separator lines (cells
+        analysed through the API as plain text) is one cell starting at line 1."""
+        if not self.starts:
+            return 1, 1
         firsts = [first for _, first in self.starts]
         return self.starts[max(bisect_right(firsts, line) - 1, 0)]
 
