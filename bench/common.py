@@ -34,6 +34,54 @@ VENVS_DIR = BENCH_DIR / ".venvs"
 ASYNC_CORPUS_DIR = BENCH_DIR / "corpus-async"
 ASYNC_PINNED: tuple[str, ...] = ("prefect==3.9.1",)
 
+#: The async corpus (``python bench/corpus.py --async``): async-heavy libraries, pinned
+#: wheels unpacked into ``corpus-async/`` beside prefect.  Most of their files import
+#: asyncio (or anyio, trio), so the prefilter's key on module names lets them all
+#: through: this is where a test on the call's shape matters.
+ASYNC_CORPUS: tuple[str, ...] = (
+    "aiofiles==25.1.0",
+    "aiohttp==3.14.3",
+    "aiomysql==0.3.2",
+    "aiosqlite==0.22.1",
+    "anyio==4.15.1",
+    "asyncpg==0.31.0",
+    "celery==5.6.3",
+    "elasticsearch==9.5.1",
+    "fastapi==0.142.2",
+    "fastmcp-slim==4.0.10",
+    "google-genai==2.25.0",
+    "grpcio==1.84.0",
+    "httpcore==1.0.9",
+    "httpx==0.28.1",
+    "huggingface-hub==2.0.0",
+    "ipykernel==7.4.0",
+    "ipython==9.17.1",
+    "janus==2.0.0",
+    "jupyter-client==8.10.0",
+    "jupyter-server==2.21.1",
+    "kombu==5.6.2",
+    "langchain-community==0.4.2",
+    "langchain-core==1.6.5",
+    "langgraph==1.2.12",
+    "langgraph-sdk==0.4.5",
+    "langsmith==0.14.0",
+    "mcp==2.3.0",
+    "motor==3.7.1",
+    "nats-py==2.15.0",
+    "openai==2.54.0",
+    "prompt-toolkit==3.0.53",
+    "py-key-value-aio==0.4.6",
+    "pymodbus==3.15.0",
+    "pyzmq==27.2.0",
+    "ray==2.58.0",
+    "redis==8.1.0",
+    "starlette==1.7.0",
+    "trio==0.34.0",
+    "twisted==26.4.0",
+    "uvicorn==0.54.0",
+    "websockets==16.1.1",
+)
+
 #: The corpus: pinned wheels from PyPI, unpacked.  Pure-Python sources of three large,
 #: well-known projects; django and SQLAlchemy use asyncio/asgiref, so some files pass the
 #: prefilter and really get analysed.

@@ -2,10 +2,13 @@
 
     python bench/corpus.py            # download (if needed) and unpack
     python bench/corpus.py --force    # unpack again from the downloaded wheels
+    python bench/corpus.py --async    # the async corpus (common.ASYNC_CORPUS) instead
 
 Uses ``pip download --no-deps --only-binary=:all:`` for the pins in ``common.PINNED``, so
 everyone measures the same files.  Only ``.py`` files are unpacked; the wheels stay in
-bench/wheels/ (git-ignored, like bench/corpus/).
+bench/wheels/ (git-ignored, like bench/corpus/).  ``--async`` does the same for the
+async-heavy pins of ``common.ASYNC_CORPUS`` into bench/corpus-async/, and also counts the
+files that import asyncio.
 """
 
 from __future__ import annotations
@@ -18,7 +21,19 @@ import sys
 import zipfile
 from pathlib import Path
 
-from common import CORPUS_DIR, PINNED, WHEELS_DIR, corpus_files, count_lines, log
+from common import (
+    ASYNC_CORPUS,
+    ASYNC_CORPUS_DIR,
+    CORPUS_DIR,
+    PINNED,
+    WHEELS_DIR,
+    corpus_files,
+    count_lines,
+    log,
+)
+
+#: ``import asyncio``/``from asyncio… import`` at a line's start (a rough count).
+_IMPORTS_ASYNCIO = re.compile(rb"^[ \t]*(?:import|from)[ \t]+asyncio\b", re.M)
 
 
 def _wheel_for(pin: str) -> Path | None:
@@ -71,18 +86,35 @@ def unpack(pin: str, wheel: Path, into: Path = CORPUS_DIR) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="unpack again even if present")
+    parser.add_argument(
+        "--async",
+        dest="async_corpus",
+        action="store_true",
+        help="the async corpus (bench/corpus-async/) instead of bench/corpus/",
+    )
     args = parser.parse_args()
-    wheels = download(PINNED)
-    for pin, wheel in zip(PINNED, wheels, strict=True):
-        if args.force or not (CORPUS_DIR / pin.replace("==", "-")).exists():
+    pins, into = (ASYNC_CORPUS, ASYNC_CORPUS_DIR) if args.async_corpus else (PINNED, CORPUS_DIR)
+    wheels = download(pins)
+    for pin, wheel in zip(pins, wheels, strict=True):
+        if args.force or not (into / pin.replace("==", "-")).exists():
             log(f"unpacking {wheel.name}")
-            unpack(pin, wheel)
-    files = corpus_files()
-    print(f"corpus: {len(files)} files, {count_lines(files):,} lines in {CORPUS_DIR}")
-    for pin in PINNED:
-        part = corpus_files(CORPUS_DIR / pin.replace("==", "-"))
-        print(f"  {pin}: {len(part)} files, {count_lines(part):,} lines")
+            unpack(pin, wheel, into)
+    parts = [corpus_files(into / pin.replace("==", "-")) for pin in pins]
+    files = [path for part in parts for path in part]
+    print(
+        f"corpus: {len(files)} files, {count_lines(files):,} lines, "
+        f"{_importing_asyncio(files)} import asyncio, in {into}"
+    )
+    for pin, part in zip(pins, parts, strict=True):
+        print(
+            f"  {pin}: {len(part)} files, {count_lines(part):,} lines, "
+            f"{_importing_asyncio(part)} import asyncio"
+        )
     return 0
+
+
+def _importing_asyncio(files: list[Path]) -> int:
+    return sum(1 for path in files if _IMPORTS_ASYNCIO.search(path.read_bytes()))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ The promise: for every file, if the analysis (run without the prefilter) finds
 something, the prefilter lets the file through.  Checked on hand-made runner forms, on
 the stdlib files that come closest (they name a runner module but are filtered out), and
 on a sample of the rest.  ``ARO_FULL_PREFILTER_SWEEP=1`` sweeps every stdlib file and the
-benchmark corpus (when ``python bench/corpus.py`` has fetched it): a few minutes.
+benchmark corpora (when ``python bench/corpus.py`` and ``python bench/corpus.py --async``
+have fetched them): a few minutes.
 The filter is derived from the rules: a rule declared with ``needs_runner=False`` is let
 through by its triggers, or turns the filter off.
 """
@@ -40,6 +41,8 @@ DEFAULT = AnalysisOptions()
 CONFIGURED = AnalysisOptions(runners=("myproj.utils.run_sync",))
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "bench" / "corpus"
+#: The async corpus (``python bench/corpus.py --async``): most files import asyncio.
+ASYNC_CORPUS = REPO / "bench" / "corpus-async"
 
 
 def analyse_unfiltered(data: bytes, options: AnalysisOptions) -> Analysis | None:
@@ -171,6 +174,94 @@ POSITIVE: dict[str, tuple[str, AnalysisOptions]] = {
         + TWO_CALLS.format(a="first(a())", b="\ufb01rst(b())"),
         DEFAULT,
     ),
+    # The call-shaped test: the name must be reachable as the analysis resolves it.
+    "spaced-call": (
+        "import asyncio\n" + TWO_CALLS.format(a="asyncio . run (a())", b="asyncio .run\\\n(b())"),
+        DEFAULT,
+    ),
+    "bracketed-lines": (
+        "import asyncio\n"
+        + TWO_CALLS.format(a="(asyncio\n        .run)(a())", b="(asyncio.\n        run(b()))"),
+        DEFAULT,
+    ),
+    "comment-between": (
+        "import asyncio\n"
+        + TWO_CALLS.format(
+            a="(asyncio  # x.y\n        .run(a()))", b="(asyncio.  # (\n  run(b()))"
+        ),
+        DEFAULT,
+    ),
+    "runners-module": (
+        "from asyncio import runners\n"
+        + TWO_CALLS.format(a="runners.run(a())", b="runners.run(b())"),
+        DEFAULT,
+    ),
+    "submodule-as": (
+        "import asyncio.runners as r\n" + TWO_CALLS.format(a="r.run(a())", b="r.run(b())"),
+        DEFAULT,
+    ),
+    "module-alias-assignment": (
+        "import asyncio\naio = asyncio\n" + TWO_CALLS.format(a="aio.run(a())", b="aio.run(b())"),
+        DEFAULT,
+    ),
+    "alias-of-alias": (
+        "import asyncio as a\nb = (a)\nc = b.runners\n"
+        + TWO_CALLS.format(a="c.run(a())", b="b.run(b())"),
+        DEFAULT,
+    ),
+    "alias-of-runner-alias": (
+        "from asyncio import run as go\nstart = go\n"
+        + TWO_CALLS.format(a="start(a())", b="start(b())"),
+        DEFAULT,
+    ),
+    "from-list-with-comment": (
+        "from asyncio import (  # see (the docs)\n    sleep,\n    run,\n)\n"
+        + TWO_CALLS.format(a="run(a())", b="run(b())"),
+        DEFAULT,
+    ),
+    "from-continuation-as": (
+        "from asyncio import sleep, \\\n    run as go\n"
+        + TWO_CALLS.format(a="go(a())", b="go(b())"),
+        DEFAULT,
+    ),
+    "from-spaced-module": (
+        "from asyncio . runners import run\n" + TWO_CALLS.format(a="run(a())", b="run(b())"),
+        DEFAULT,
+    ),
+    "non-ascii-alias": (
+        "import asyncio as \u03b1io\n"
+        + TWO_CALLS.format(a="\u03b1io.run(a())", b="\u03b1io.run(b())"),
+        DEFAULT,
+    ),
+    "non-ascii-alias-assignment": (
+        "import asyncio\n\u03b1\u03b2 = asyncio\n"
+        + TWO_CALLS.format(a="\u03b1\u03b2.run(a())", b="\u03b1\u03b2.run(b())"),
+        DEFAULT,
+    ),
+    "async_to_sync-decorator": (
+        "from asgiref.sync import async_to_sync\n@async_to_sync\nasync def send():\n    pass\n"
+        + TWO_CALLS.format(a="send()", b="send()"),
+        DEFAULT,
+    ),
+    "async_to_sync-bound": (
+        "import asgiref.sync\nsend = asgiref.sync.async_to_sync(f)\n"
+        + TWO_CALLS.format(a="send()", b="send()"),
+        DEFAULT,
+    ),
+    "anyio-alias": (
+        "import anyio as a\n" + TWO_CALLS.format(a="a.run(f)", b="a.run(g)"),
+        DEFAULT,
+    ),
+    "trio-star": ("from trio import *\n" + TWO_CALLS.format(a="run(f)", b="run(g)"), DEFAULT),
+    "runner-passed-on": (
+        "import asyncio\ngo = asyncio.run\n" + TWO_CALLS.format(a="go(a())", b="go(b())"),
+        DEFAULT,
+    ),
+    "configured-from-package": (
+        "from myproj import utils\n"
+        + TWO_CALLS.format(a="utils.run_sync(a())", b="utils.run_sync(b())"),
+        CONFIGURED,
+    ),
     # ARO106 needs no runner: its triggers, nest_asyncio(2).apply, let the file through.
     "nest_asyncio": ("import nest_asyncio\nnest_asyncio.apply()\n", DEFAULT),
     "nest_asyncio-alias": ("import nest_asyncio as na\ndef f():\n    na.apply()\n", DEFAULT),
@@ -226,6 +317,31 @@ NEGATIVE: dict[str, str] = {
     "nest_asyncio imported, no apply": "import nest_asyncio\nprint(nest_asyncio.__name__)\n",
     "relative nest_asyncio": "from .nest_asyncio import apply\napply()\n",
     "longer module name": "import nest_asyncio_extra\nnest_asyncio_extra.apply()\n",
+    # The call-shaped test: ``run`` spelled where no runner can be.
+    "another module's run": (
+        "import asyncio, subprocess\ndef task():\n    subprocess.run(a)\n    subprocess.run(b)\n"
+    ),
+    "a method run": (
+        "import asyncio\nclass C:\n    def run(self):\n        self.run()\n        self.run()\n"
+    ),
+    "run only in prose": 'import asyncio\n# run it twice\ndef task():\n    """run"""\n',
+    "getattr": (
+        "import asyncio\ndef task():\n"
+        '    getattr(asyncio, "run")(a())\n    getattr(asyncio, "run")(b())\n'
+    ),
+    "a call's attribute": "import asyncio\ndef task():\n    get().run(a())\n    get().run(b())\n",
+    "from another module": (
+        "import asyncio\nfrom subprocess import run\ndef task():\n    run(a)\n    run(b)\n"
+    ),
+    "bare run": "import asyncio\ndef task():\n    run(a())\n    run(b())\n",
+    "with-as": "import asyncio\nwith open(p) as f:\n    f.run()\n    f.run()\n",
+    "an app's run": "import asyncio\napp = Flask(__name__)\napp.run()\napp.run()\n",
+    "trio's run through asyncio": "import asyncio\nimport trio as t\nasyncio.sleep\nx.run(f)\n",
+    "factory from the wrong module": "import redis\nfrom redis import Redis\nr = redis.Redis()\n",
+    "async_to_sync of another module": (
+        "from asgiref.sync import sync_to_async\nfrom mylib import async_to_sync\n"
+        "@async_to_sync\nasync def f():\n    pass\nf()\nf()\n"
+    ),
 }
 
 
@@ -354,8 +470,8 @@ def _stdlib_files() -> list[Path]:
     return sorted(p for p in root.rglob("*.py") if "site-packages" not in p.parts)
 
 
-def _corpus_files() -> list[Path]:
-    return sorted(CORPUS.rglob("*.py")) if CORPUS.is_dir() else []
+def _corpus_files(roots: tuple[Path, ...] = (CORPUS,)) -> list[Path]:
+    return [path for root in roots if root.is_dir() for path in sorted(root.rglob("*.py"))]
 
 
 def _sweep(files: list[Path]) -> Iterator[tuple[Path, bool]]:
@@ -385,7 +501,8 @@ def test_sample_of_real_code_has_no_hidden_findings() -> None:
     not os.environ.get("ARO_FULL_PREFILTER_SWEEP"), reason="set ARO_FULL_PREFILTER_SWEEP=1"
 )
 def test_full_sweep_of_stdlib_and_corpus() -> None:
-    hidden = [p for p, found in _sweep(_stdlib_files() + _corpus_files()) if found]
+    files = _stdlib_files() + _corpus_files((CORPUS, ASYNC_CORPUS))
+    hidden = [p for p, found in _sweep(files) if found]
     assert hidden == []
 
 
