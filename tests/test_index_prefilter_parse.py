@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,15 +44,15 @@ def make_project(root: Path, caller: bool) -> None:
 
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The text of every ``ast.parse`` the build makes."""
+    """The text of every parse the build makes (``parsing.parse_source``)."""
     texts: list[str] = []
-    real = ast.parse
+    real = build.parse_source
 
-    def counting(source: str, *args: object, **kwargs: object) -> ast.AST:
+    def counting(source: str, *args: Any, **kwargs: Any) -> ast.Module:
         texts.append(source)
-        return real(source, *args, **kwargs)  # type: ignore[arg-type]
+        return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(build.ast, "parse", counting)
+    monkeypatch.setattr(build, "parse_source", counting)
     return texts
 
 
