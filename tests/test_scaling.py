@@ -11,8 +11,10 @@ work counts below them catch a relapse without depending on the machine's speed.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,40 +27,11 @@ from flake8_asyncio_run.fix import locate as locate_module
 from flake8_asyncio_run.fix import planner as planner_module
 from flake8_asyncio_run.flow import PathCounter, State
 
-HEADER = "import asyncio\n\n\nasync def work(i):\n    return i\n"
+# The shapes bench/scaling.py measures: one definition of each, for both.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from scaling import for_loops, functions, if_else, optional_ifs, sequential
+
 SETTINGS = Settings()
-
-
-def for_loops(n: int) -> str:
-    body = "".join(f"    for i in range(3):\n        asyncio.run(work({k}))\n" for k in range(n))
-    return f"{HEADER}\n\ndef main():\n{body}"
-
-
-def functions(n: int) -> str:
-    return HEADER + "".join(
-        f"\n\ndef job_{k}():\n    first = asyncio.run(work({k}))\n"
-        f"    second = asyncio.run(work(first))\n    return second\n"
-        for k in range(n)
-    )
-
-
-def optional_ifs(n: int) -> str:
-    body = "".join(f"    if flags[{k}]:\n        asyncio.run(work({k}))\n" for k in range(n))
-    return f"{HEADER}\n\ndef main(flags):\n{body}"
-
-
-def sequential(n: int) -> str:
-    body = "".join(f"    asyncio.run(work({k}))\n" for k in range(n))
-    return f"{HEADER}\n\ndef main():\n{body}"
-
-
-def if_else(n: int) -> str:
-    body = "".join(
-        f"    if flags[{k}]:\n        asyncio.run(work({k}))\n"
-        f"    else:\n        asyncio.run(work(-{k}))\n"
-        for k in range(n)
-    )
-    return f"{HEADER}\n\ndef main(flags):\n{body}"
 
 
 def timed(run: Callable[[], Any]) -> tuple[float, Any]:
