@@ -4,12 +4,11 @@ positions ``path:cell N:LINE:COL``, fixes that rewrite only the changed cells' s
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import cli
 
 from flake8_asyncio_run.notebook.cells import CellText, NotebookError, read_cells, read_notebook
 from flake8_asyncio_run.notebook.ipython import mask, unmask
@@ -52,18 +51,6 @@ def write(path: Path, data: dict[str, Any], **dump: Any) -> str:
     text = json.dumps(data, **options) + "\n"
     path.write_text(text, encoding="utf-8")
     return text
-
-
-def cli(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flake8_asyncio_run", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        input=stdin,
-        timeout=120,
-    )
 
 
 IMPORTS = code("import asyncio\n\n\nasync def main(x=1):\n    return x\n")

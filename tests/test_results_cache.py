@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import cli
 
 from flake8_asyncio_run.cli import main
 from flake8_asyncio_run.project import build
@@ -32,17 +33,6 @@ NOT_A_WRAPPER = "def run_sync(c):\n    return c\n"
 WRAPPER = "import asyncio\n\n\ndef run_sync(c):\n    return asyncio.run(c)\n"
 #: Old enough that a stat alone may be trusted (outside the racy window).
 OLD = time.time() - 60
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flake8_asyncio_run", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
 
 
 def notebook_text() -> str:
