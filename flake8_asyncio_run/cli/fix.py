@@ -310,9 +310,11 @@ def _report(run: _Run) -> None:
         # Not written (--diff, a refused write): in the text as the user has it.
         written = outcome.changed and not run.args.diff
         remaining = outcome.remaining if written else as_given(outcome)
+        notebook = run.notebooks.get(outcome.path)
         cells: CellMap | None = None
-        if outcome.path in run.notebooks:
-            cells = CellMap.of_lines(split_lines(outcome.text if written else outcome.source))
+        if notebook is not None:
+            # The notebook as read has its map; a written one is the fixed text's.
+            cells = CellMap.of_lines(split_lines(outcome.text)) if written else notebook.cell_map
         for finding, reason, hint in zip(remaining, outcome.reasons, outcome.hints, strict=True):
             why = f"{reason} ({hint})" if hint else reason
             place = position_label(cells, finding.span)
