@@ -158,10 +158,13 @@ def _write_in_place(target: str, data: bytes) -> None:
 
 
 def write_atomically(path: str, data: bytes, status: os.stat_result | None = None) -> None:
-    """Replace ``path``'s content with ``data``, all at once or not at all."""
+    """Replace ``path``'s content with ``data``, all at once or not at all.  A file that
+    does not exist yet (``--output-file``) is created with the mode a plain ``open``
+    would give it (0o666 less the umask)."""
     target = os.path.realpath(path)  # write a symlink's target, keep the link
     directory = os.path.dirname(target) or "."
-    status = status or os.stat(target)
+    if status is None and os.path.lexists(target):
+        status = os.stat(target)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory
     )
@@ -170,13 +173,23 @@ def write_atomically(path: str, data: bytes, status: os.stat_result | None = Non
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, stat.S_IMODE(status.st_mode))
-        _keep_owner(temporary, status)
+        if status is None:
+            os.chmod(temporary, 0o666 & ~_umask())
+        else:
+            os.chmod(temporary, stat.S_IMODE(status.st_mode))
+            _keep_owner(temporary, status)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, so set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _keep_owner(temporary: str, status: os.stat_result) -> None:

@@ -25,6 +25,7 @@ from flake8_asyncio_run.cli.common import (
     UsageError,
     discard_stdout,
 )
+from flake8_asyncio_run.cli.reporting import add_report_options
 from flake8_asyncio_run.config import TARGET_VERSIONS, ConfigError
 from flake8_asyncio_run.output import FORMATS
 
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection_options(check)
     check.add_argument("--output-format", choices=sorted(FORMATS), default="text")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    add_report_options(check, "check")
 
     fix = commands.add_parser("fix", help="rewrite repeated event loops into one")
     _add_selection_options(fix)
@@ -127,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="with --diff: how to print the findings and their fixes (without --diff, only text)",
     )
+    add_report_options(fix, "fix")
 
     commands.add_parser("lsp", help="run the language server on stdio (needs the 'lsp' extra)")
     return parser

@@ -1,10 +1,9 @@
-"""``flake8-asyncio-run check``: the findings on stdout in the chosen format; errors and
-the count on stderr."""
+"""``flake8-asyncio-run check``: the findings on stdout (or ``--output-file``) in the
+chosen format, or their ``--statistics``; errors and the count on stderr."""
 
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from collections.abc import Sequence
 
@@ -17,14 +16,15 @@ from flake8_asyncio_run.cli.common import (
     projects_for,
     settings_from_args,
     stdin_file,
-    write_stdout,
 )
-from flake8_asyncio_run.output import FORMATS, write_report
+from flake8_asyncio_run.cli.reporting import refuse_conflicts, write_check_output
+from flake8_asyncio_run.output import FORMATS
 from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.results_cache import check_cached
 
 
 def run_check(args: argparse.Namespace) -> int:
+    refuse_conflicts(args)
     settings = settings_from_args(args)
     stdin = stdin_file(args, settings)
     projects: Projects | None = None
@@ -32,7 +32,8 @@ def run_check(args: argparse.Namespace) -> int:
         paths = collect_paths(args, settings)
         projects = projects_for(settings, paths, args.paths)
         if settings.cache:
-            needs_text = FORMATS[args.output_format].carries_fixes
+            # --statistics counts findings: no fixes planned, no text needed.
+            needs_text = FORMATS[args.output_format].carries_fixes and not args.statistics
             results = check_cached(paths, settings, args.jobs, projects, needs_text)
         else:
             results = check_files(paths, settings, args.jobs, projects)
@@ -43,9 +44,7 @@ def run_check(args: argparse.Namespace) -> int:
         named = stdin.name != "-"
         projects = projects_for(settings, [stdin.name]) if named else None
         results = [check_bytes(stdin.read(), stdin.name, settings, projects)]
-    report = io.StringIO()
-    write_report(args.output_format, results, report, settings=settings)
-    write_stdout(report.getvalue())
+    write_check_output(args, results, settings)
     return print_summary(results, exit_zero=args.exit_zero)
 
 

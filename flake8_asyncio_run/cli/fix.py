@@ -1,10 +1,12 @@
 """``flake8-asyncio-run fix``: fix files in place, print a diff, or fix standard input.
 
-Stdout carries only the payload (the diff, or the fixed source for ``-``); findings left
-and the summary go to stderr.  Exit codes follow ruff: 0 when no finding remains, 1 when
-some remain (or, with ``--exit-non-zero-on-fix``, when a file changed; with ``--diff``,
-exactly when there is a diff), 2 on usage, I/O or internal errors and for files skipped
-because they nest too deeply for the fixer even with more room (``cli.deep``).
+Stdout carries only the payload (the diff, its machine format or ``--statistics``, which
+``--output-file`` sends to a file instead; or the fixed source for ``-``); findings left,
+``--show-fixes`` and the summary go to stderr.  Exit codes follow ruff: 0 when no finding
+remains, 1 when some remain (not with ``--fix-only``), or, with
+``--exit-non-zero-on-fix``, when a file changed; with ``--diff``, 1 exactly when there is
+a diff; 2 on usage, I/O or internal errors and for files skipped because they nest too
+deeply for the fixer even with more room (``cli.deep``).
 
 The fixer itself (``flake8_asyncio_run.fix``) is a library and prints nothing; this
 module loads it, and libcst with it, so ``cli/__init__`` imports it only for ``fix``.
@@ -35,6 +37,7 @@ from flake8_asyncio_run.cli.common import (
     write_stdout,
 )
 from flake8_asyncio_run.cli.deep import TooDeep, frames_for, in_room, out_of_room
+from flake8_asyncio_run.cli.reporting import emit, refuse_conflicts, stderr_palette, stdout_palette
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, Span
 from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
@@ -47,6 +50,12 @@ from flake8_asyncio_run.notebook.cells import (
     position_label,
 )
 from flake8_asyncio_run.output import write_report
+from flake8_asyncio_run.output.statistics import (
+    code_statistics,
+    fixed_codes,
+    render_applied,
+    render_statistics,
+)
 from flake8_asyncio_run.prefilter import might_run_event_loops_bytes
 from flake8_asyncio_run.project.context import ModuleContext, prefilter_hints
 from flake8_asyncio_run.project.registry import Projects
@@ -177,6 +186,7 @@ def run_fix(args: argparse.Namespace) -> int:
             f"{args.output_format}', or 'check --output-format {args.output_format}' "
             "after fixing"
         )
+    refuse_conflicts(args)
     settings = settings_from_args(args)
     run = _Run(args, settings)
     stdin = stdin_file(args, settings)
@@ -193,18 +203,43 @@ def run_fix(args: argparse.Namespace) -> int:
         if stdin.name != "-":  # standard input with a file name is in that file's project
             run.projects = projects_for(settings, [stdin.name])
         _fix_stdin(run, stdin)
-    if args.diff and args.output_format != "text":
-        write_stdout(run.render_report())
-    else:
-        write_stdout(b"".join(run.diffs))
+    _write_payload(run)
     _report(run)
+    return _exit_code(run)
+
+
+def _write_payload(run: _Run) -> None:
+    """The diff, the machine format or the statistics of ``--diff`` (on stdout or to
+    ``--output-file``); nothing without ``--diff``, whose payload is the files."""
+    args = run.args
+    if not args.diff:
+        return
+    inputs = [outcome.path for outcome in run.outcomes]
+    if args.statistics:
+        fixed: Counter[str] = Counter()
+        for outcome in run.outcomes:
+            fixed.update(fixed_codes(outcome))
+        codes = (finding.code for result in run.results for finding in result.findings)
+        rows = code_statistics(codes, fixed)
+        emit(args, render_statistics(rows, args.output_format, stdout_palette(args)), inputs)
+    elif args.output_format != "text":
+        emit(args, run.render_report(), inputs)
+    else:
+        emit(args, stdout_palette(args).diff(b"".join(run.diffs)), inputs)
+
+
+def _exit_code(run: _Run) -> int:
+    """ruff's codes: 2 on errors; with --diff, 1 exactly when there is a diff; else 1
+    when findings are left (not with --fix-only) or, with --exit-non-zero-on-fix, when
+    a file changed."""
+    args = run.args
     if run.errors:
         return EXIT_ERROR
     if args.diff:
         return EXIT_FINDINGS if run.diffs else EXIT_CLEAN
     remaining = sum(len(o.remaining) for o in run.outcomes)
     changed = any(o.changed for o in run.outcomes)
-    if remaining or (args.exit_non_zero_on_fix and changed):
+    if (remaining and not args.fix_only) or (args.exit_non_zero_on_fix and changed):
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
@@ -305,6 +340,24 @@ def _diff(data: bytes, source: SourceText, fixed: str, path: str) -> bytes:
 
 
 def _report(run: _Run) -> None:
+    if not run.args.fix_only:  # --fix-only: what is left is not this run's business
+        _report_remaining(run)
+    if run.args.show_fixes:
+        by_file = {outcome.path: fixed_codes(outcome) for outcome in run.outcomes}
+        print(
+            render_applied(by_file, run.args.diff, stderr_palette(run.args)),
+            end="",
+            file=sys.stderr,
+        )
+    for error in run.errors:
+        print(f"flake8-asyncio-run: error: {error}", file=sys.stderr)
+    summary = fix_summary(run.outcomes, run.args.diff)
+    if summary:
+        print(summary, file=sys.stderr)
+
+
+def _report_remaining(run: _Run) -> None:
+    """Each finding left, with why it was not fixed, on stderr."""
     for outcome in run.outcomes:
         # Written: the file holds the fixed text, and the findings are placed in it.
         # Not written (--diff, a refused write): in the text as the user has it.
@@ -322,11 +375,6 @@ def _report(run: _Run) -> None:
                 f"{outcome.path}:{place}: {finding.code} {finding.message} [not fixed: {why}]",
                 file=sys.stderr,
             )
-    for error in run.errors:
-        print(f"flake8-asyncio-run: error: {error}", file=sys.stderr)
-    summary = fix_summary(run.outcomes, run.args.diff)
-    if summary:
-        print(summary, file=sys.stderr)
 
 
 def as_given(outcome: FixOutcome) -> tuple[Finding, ...]:

@@ -18,13 +18,15 @@ from typing import TextIO
 from flake8_asyncio_run.checker import FileResult
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import FixPlan
+from flake8_asyncio_run.output.color import PLAIN, Palette
 from flake8_asyncio_run.output.report import Report, TargetFor, build_report
 
 
 @dataclass(frozen=True)
 class Format:
-    #: Writes the results in the order they were checked (text, flake8's form) ...
-    write_results: Callable[[Sequence[FileResult], TextIO], None] | None = None
+    #: Writes the results in the order they were checked (text, flake8's form), styled
+    #: by the palette (colour on a terminal) ...
+    write_results: Callable[[Sequence[FileResult], TextIO, Palette], None] | None = None
     #: ... or a sorted Report with relative paths (the machine formats).
     write: Callable[[Report, TextIO], None] | None = None
     #: Whether the format shows fixes (and so needs the fixer's plans).
@@ -60,6 +62,7 @@ def write_report(
     unsafe: bool = False,
     style: str = "auto",
     target_for: TargetFor | None = None,
+    palette: Palette = PLAIN,
 ) -> None:
     """Write ``results`` in ``output_format``.
 
@@ -71,7 +74,7 @@ def write_report(
     """
     chosen = FORMATS[output_format]
     if chosen.write_results is not None:
-        chosen.write_results(results, stream)
+        chosen.write_results(results, stream, palette)
         return
     assert chosen.write is not None
     report = build_report(
