@@ -9,6 +9,7 @@ Combinations that make no sense are refused before anything is read or written
 from __future__ import annotations
 
 import argparse
+import errno
 import io
 import os
 import sys
@@ -107,12 +108,22 @@ def write_output_file(path: str, data: bytes, inputs: Sequence[str] = ()) -> Non
     if _is_one_of(path, inputs):
         raise OutputError(f"--output-file {path}: refusing to overwrite a file being checked")
     try:
-        parent = os.path.dirname(os.path.abspath(path))
-        os.makedirs(parent, exist_ok=True)
+        _make_parents(os.path.dirname(os.path.abspath(path)))
         write_atomically(path, data)
     except OSError as error:
         reason = error.strerror or str(error)
         raise OutputError(f"cannot write the output file {path}: {reason}") from error
+
+
+def _make_parents(directory: str) -> None:
+    """Create ``directory`` and its parents (as ruff does); a file in the way is named
+    as one, not as "File exists"."""
+    if os.path.isdir(directory):
+        return
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except FileExistsError as error:
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)) from error
 
 
 def _is_one_of(path: str, inputs: Sequence[str]) -> bool:
