@@ -455,6 +455,11 @@ def test_show_fixes_with_diff_says_would(mixed: Path) -> None:
     assert "Would fix m.py:\n    2  ARO101  multiple-event-loops\n" in unsafe.stderr
     quiet = cli(mixed, "fix", "--diff", "m.py")
     assert "Would fix" not in quiet.stderr
+    coloured = cli(mixed, "fix", "--diff", "--show-fixes", "--color", "always", "m.py")
+    assert f"Would fix {ESC}1mm.py{ESC}0m:\n    1  {ESC}1;31mARO101{ESC}0m  multiple" in (
+        coloured.stderr
+    )
+    assert ESC not in coloured.stderr.splitlines()[-1]  # the summary is never coloured
 
 
 def test_show_fixes_lists_nothing_when_nothing_is_fixed(tmp_path: Path) -> None:
