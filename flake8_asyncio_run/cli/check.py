@@ -32,7 +32,7 @@ def run_check(args: argparse.Namespace) -> int:
         paths = collect_paths(args, settings)
         projects = projects_for(settings, paths, args.paths)
         if settings.cache:
-            needs_text = FORMATS[args.output_format].carries_fixes
+            needs_text = FORMATS[args.output_format].needs_text
             results = check_cached(paths, settings, args.jobs, projects, needs_text)
         else:
             results = check_files(paths, settings, args.jobs, projects)
