@@ -8,9 +8,9 @@ Code Climate's spec asks for (``type``, ``categories``, ``content``,
 
 GitLab matches the issues of two reports by ``fingerprint`` alone, to tell new
 findings from fixed ones, so it must not change when nothing about the finding did: it
-hashes the path, the code, the scope's kind and name and the flagged source text with
-its whitespace collapsed, and the finding's rank among the findings of the file with
-all of these equal, never a line or column number.
+hashes the path, the code, the scope's kind and name, the flagged source text without
+its whitespace (a formatter's reflow changes nothing), and the finding's rank among the
+findings of the file with all of these equal; never a line or column number.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def fingerprint(*parts: str) -> str:
 
 
 def flagged_text(index: LineIndex | None, span: Span) -> str | None:
-    """The source text of ``span``, whitespace collapsed; for an empty span (a syntax
+    """The source text of ``span`` without whitespace; for an empty span (a syntax
     error's position), its whole line.  None without the text."""
     if index is None:
         return None
@@ -58,7 +58,7 @@ def flagged_text(index: LineIndex | None, span: Span) -> str | None:
         snippet = index.line_text(span.line)
     else:
         snippet = ""
-    return " ".join(snippet.split())
+    return "".join(snippet.split())
 
 
 def lines(file: FileReport, span: Span) -> dict[str, int]:
