@@ -114,7 +114,7 @@ def gitlab(cwd: Path, *args: str, command: str = "check", code: int = 1) -> list
 
 
 def prints(issues: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
-    """(path, the description without its line numbers) -> fingerprint."""
+    """(path, code and description) -> fingerprint: the findings by what they say."""
     return {
         (i["location"]["path"], i["check_name"] + i["description"]): i["fingerprint"]
         for i in issues
