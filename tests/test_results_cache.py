@@ -22,7 +22,7 @@ from flake8_asyncio_run.cli import main
 from flake8_asyncio_run.project import build
 from flake8_asyncio_run.project.cache import CACHE_DIRECTORY
 
-FORMATS = ("text", "json", "sarif", "github", "rdjson")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "rdjson")
 TWICE = (
     "import asyncio\n\nfrom pkg.util import run_sync\n\n\n"
     "async def a():\n    return 1\n\n\n"

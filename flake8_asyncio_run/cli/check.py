@@ -33,7 +33,7 @@ def run_check(args: argparse.Namespace) -> int:
         projects = projects_for(settings, paths, args.paths)
         if settings.cache:
             # --statistics counts findings: no fixes planned, no text needed.
-            needs_text = FORMATS[args.output_format].carries_fixes and not args.statistics
+            needs_text = FORMATS[args.output_format].needs_text and not args.statistics
             results = check_cached(paths, settings, args.jobs, projects, needs_text)
         else:
             results = check_files(paths, settings, args.jobs, projects)

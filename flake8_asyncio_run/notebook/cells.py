@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from flake8_asyncio_run.findings import Span
-from flake8_asyncio_run.lines import split_keeping_ends, split_lines
+from flake8_asyncio_run.lines import LineIndex, split_keeping_ends, split_lines
 from flake8_asyncio_run.notebook.ipython import is_cell_magic, mask, unmask
 from flake8_asyncio_run.notebook.jsontext import (
     NotebookJSON,
     NotebookJSONError,
     read_json,
+    source_line_offsets,
     source_text,
     with_sources,
 )
@@ -124,6 +125,22 @@ class Notebook:
     @functools.cached_property
     def cell_map(self) -> CellMap:
         return CellMap.of_lines(split_lines(self.text))
+
+    def file_lines(self, number: int) -> tuple[int, ...]:
+        """The line of the notebook's file (its JSON) on which each line of cell
+        ``number`` is written (one line per item of a list of lines; every line on the
+        line of the value for a source written as one string)."""
+        value = self.parsed.sources[number - 1] if number <= len(self.parsed.sources) else None
+        if value is None:
+            return ()
+        index = self._json_lines
+        return tuple(
+            index.line_col(offset)[0] for offset in source_line_offsets(self.json_text, value)
+        )
+
+    @functools.cached_property
+    def _json_lines(self) -> LineIndex:
+        return LineIndex(self.json_text)
 
     def cells_from(self, virtual: str) -> dict[int, str]:
         """The new source of each cell that a fixed virtual text changes, by index."""

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
+
+from flake8_asyncio_run.lines import line_starts
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
@@ -92,6 +95,30 @@ def encode_like(old: str, source: str, whole: str) -> str:
         return "[]"
     opening, separator, closing = _list_layout(old, whole)
     return "[" + opening + separator.join(items) + closing + "]"
+
+
+def source_line_offsets(text: str, value: SourceValue) -> list[int]:
+    """For each line of a cell's source (``lines.line_starts``), the offset in ``text``
+    of the JSON string its first character is written in: the item of a list of lines
+    that holds it, or the one string of a source written as a string."""
+    starts = line_starts(value.text)
+    if text[value.start] != "[":
+        return [value.start] * len(starts)
+    items: list[tuple[int, int]] = []  # (offset in the source, offset in the text)
+    consumed = 0
+    position = _skip(text, value.start + 1)
+    while text[position] != "]":
+        item, end = _DECODER.raw_decode(text, position)
+        if item:  # an empty string begins no line
+            items.append((consumed, position))
+        consumed += len(item)
+        position = _skip(text, end)
+        if text[position] == ",":
+            position = _skip(text, position + 1)
+    if not items:
+        return [value.start] * len(starts)
+    firsts = [first for first, _ in items]
+    return [items[max(bisect_right(firsts, start) - 1, 0)][1] for start in starts]
 
 
 def _has_non_ascii_text(value: str) -> bool:

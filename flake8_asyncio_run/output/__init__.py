@@ -31,10 +31,18 @@ class Format:
     write: Callable[[Report, TextIO], None] | None = None
     #: Whether the format shows fixes (and so needs the fixer's plans).
     carries_fixes: bool = False
+    #: Whether the format reads each file's text without fixes (gitlab's fingerprints).
+    reads_text: bool = False
+
+    @property
+    def needs_text(self) -> bool:
+        """Whether a result with findings needs its source (a cached one is read)."""
+        return self.carries_fixes or self.reads_text
 
 
 def _formats() -> dict[str, Format]:
     from flake8_asyncio_run.output.github import write_github
+    from flake8_asyncio_run.output.gitlab import write_gitlab
     from flake8_asyncio_run.output.json import write_json
     from flake8_asyncio_run.output.rdjson import write_rdjson
     from flake8_asyncio_run.output.sarif import write_sarif
@@ -45,6 +53,7 @@ def _formats() -> dict[str, Format]:
         "json": Format(write=write_json, carries_fixes=True),
         "sarif": Format(write=write_sarif, carries_fixes=True),
         "github": Format(write=write_github),
+        "gitlab": Format(write=write_gitlab, reads_text=True),
         "rdjson": Format(write=write_rdjson, carries_fixes=True),
     }
 

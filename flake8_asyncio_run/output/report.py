@@ -59,6 +59,9 @@ class FileReport:
     #: A notebook's findings come one cell at a time: the cell's number (counting every
     #: cell from 1), their lines and their fixes' edits counted within the cell.
     cell: int | None = None
+    #: For a notebook cell: the line of the notebook's file (its JSON) on which each of
+    #: the cell's lines is written, for formats that must name a line of the file.
+    file_lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ def _by_cell(path: str, notebook: Notebook, items: Sequence[ReportedFinding]) ->
             fix = replace(fix, edits=edits)
         by_cell.setdefault(number, []).append(ReportedFinding(finding, fix))
     return [
-        FileReport(path, sources.get(number), tuple(found), number)
+        FileReport(path, sources.get(number), tuple(found), number, notebook.file_lines(number))
         for number, found in sorted(by_cell.items())
     ]
 

@@ -32,6 +32,7 @@ from flake8_asyncio_run.rules.base import (
     ScopeReport,
     ScopeReporter,
     ScopeView,
+    Severity,
     in_module,
     in_scopes,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "ScopeReport",
     "ScopeReporter",
     "ScopeView",
+    "Severity",
     "in_module",
     "in_scopes",
 ]

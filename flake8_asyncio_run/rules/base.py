@@ -20,6 +20,11 @@ FixAvailability = Literal["sometimes", "always", "never"]
 #: Which planner path fixes a rule's findings: "region" rewrites the statements between
 #: the calls (combine or runner style); "await" turns one runner call into ``await``.
 Fixer = Literal["region", "await"]
+#: How bad a finding of the rule is, in Code Climate's words (the gitlab format reports
+#: it as is): "critical", the code fails every time it runs; "major", it fails or
+#: misbehaves at run time under common conditions; "minor", it works today on something
+#: unsupported.
+Severity = Literal["minor", "major", "critical"]
 
 
 # --- What a reporter sees ----------------------------------------------------------------
@@ -138,6 +143,8 @@ class Rule:
     #: For a rule without a fix: what the user should do instead (the "not fixed" reason).
     manual_fix: str | None = None
     status: Literal["stable", "removed"] = "stable"
+    #: How bad a finding is (``Severity``); every row says it.
+    severity: Severity = "major"
     #: The function that emits its findings (None only for a removed rule).  One
     #: reporter may emit several codes: each of them names it.
     reporter: Reporter | None = None

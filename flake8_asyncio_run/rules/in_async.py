@@ -73,5 +73,6 @@ ARO103 = Rule(
     "a function that runs one, anywhere in the project. Await instead.",
     "sometimes",
     fixer="await",
+    severity="critical",
     reporter=report_in_async,
 )

@@ -46,6 +46,7 @@ ARO201 = Rule(
     "task may be in another module than the global.",
     "never",
     manual_fix="create the resource inside the coroutine",
+    severity="major",
     reporter=report_loop_bound,
     needs_runner=False,
     factory_triggered=True,

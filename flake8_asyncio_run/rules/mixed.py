@@ -48,5 +48,6 @@ ARO104 = Rule(
     "loop depending on the Python version. Use one style of loop management.",
     "never",
     manual_fix="use one asyncio.run() or asyncio.Runner alone",
+    severity="major",
     reporter=report_mixed_loops,
 )

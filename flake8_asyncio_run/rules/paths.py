@@ -71,6 +71,7 @@ ARO101 = Rule(
     "awaits into one coroutine and run it once.",
     "sometimes",
     fixer="region",
+    severity="major",
     reporter=report_paths,
 )
 
@@ -82,6 +83,7 @@ ARO102 = Rule(
     "an event loop per iteration. Move the loop into one coroutine.",
     "sometimes",
     fixer="region",
+    severity="major",
     reporter=report_paths,
 )
 
@@ -93,5 +95,6 @@ ARO105 = Rule(
     "loop, so loop-bound resources break between the calls. Combine them.",
     "sometimes",
     fixer="region",
+    severity="major",
     reporter=report_paths,
 )

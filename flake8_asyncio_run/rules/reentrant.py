@@ -46,6 +46,7 @@ ARO106 = Rule(
         "run one loop per synchronous entry), then remove the patch: removing it alone "
         "changes behaviour, since code that re-enters the running loop would then raise"
     ),
+    severity="minor",
     reporter=report_nest_asyncio,
     needs_runner=False,
     triggers=_NEST_ASYNCIO_APPLY,

@@ -149,10 +149,10 @@ def test_check_json_fixes_match_fix_defaults(project: Path) -> None:
     assert (project / "jobs" / "seed.py").read_text(encoding="utf-8") == expected
 
 
-def test_text_and_github_never_load_libcst(project: Path) -> None:
+def test_text_github_and_gitlab_never_load_libcst(project: Path) -> None:
     code = (
         "import sys\nfrom flake8_asyncio_run.cli import main\n"
-        "for fmt in ('text', 'github'):\n"
+        "for fmt in ('text', 'github', 'gitlab'):\n"
         "    main(['check', '--output-format', fmt, '.'])\n"
         "sys.stdout.write('\\nLIBCST=' + str('libcst' in sys.modules))\n"
     )

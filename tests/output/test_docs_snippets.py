@@ -96,7 +96,9 @@ def test_gitlab_job() -> None:
     workflows = [yaml.safe_load(body) for body in blocks("ci.md", "yaml")]
     gitlab = next(w["flake8-asyncio-run"] for w in workflows if "flake8-asyncio-run" in w)
     assert gitlab["script"][-1] == "flake8-asyncio-run check ."
-    assert gitlab["artifacts"]["paths"] == ["flake8-asyncio-run.json"]
+    report = gitlab["artifacts"]["reports"]["codequality"]
+    assert f"--output-format gitlab --exit-zero . > {report}" in gitlab["script"][-2]
+    assert gitlab["artifacts"]["when"] == "always"
 
 
 def test_pre_commit_snippets_name_our_hooks() -> None:

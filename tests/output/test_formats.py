@@ -41,7 +41,7 @@ def render(output_format: str, results: list[FileResult], unsafe: bool = False) 
 
 
 def test_every_format_is_registered() -> None:
-    assert sorted(FORMATS) == ["github", "json", "rdjson", "sarif", "text"]
+    assert sorted(FORMATS) == ["github", "gitlab", "json", "rdjson", "sarif", "text"]
 
 
 # json -------------------------------------------------------------------------------
@@ -394,7 +394,7 @@ def test_whole_line_suggestion(
 # all formats ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("output_format", ["json", "sarif", "github", "rdjson"])
+@pytest.mark.parametrize("output_format", ["json", "sarif", "github", "gitlab", "rdjson"])
 def test_output_is_deterministic_and_sorted(project: list[FileResult], output_format: str) -> None:
     forward = render(output_format, project)
     assert forward == render(output_format, list(reversed(project)))

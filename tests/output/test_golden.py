@@ -30,6 +30,7 @@ CASES = [
     ("check.sarif", ["check", "--output-format", "sarif", "examples"], 1),
     ("check.github", ["check", "--output-format", "github", "examples"], 1),
     ("check.rdjson", ["check", "--output-format", "rdjson", "examples"], 1),
+    ("check.gitlab", ["check", "--output-format", "gitlab", "examples"], 1),
     ("fix-diff.txt", ["fix", "--diff", "examples"], 1),
     (
         "fix-diff-unsafe.json",
@@ -41,6 +42,7 @@ CASES = [
         ["fix", "--diff", "--unsafe-fixes", "--output-format", "rdjson", "examples"],
         1,
     ),
+    ("fix-diff.gitlab", ["fix", "--diff", "--output-format", "gitlab", "examples"], 1),
 ]
 #: Pin what the fixes depend on, whatever Python runs the tests.
 PYPROJECT = '[tool.flake8-asyncio-run]\ntarget-version = "py311"\n'
@@ -102,3 +104,18 @@ def test_golden_sarif_is_valid() -> None:
     model.StaticAnalysisResultsFormatSarifVersion210JsonSchema.model_validate_json(text)
     run = json.loads(text)["runs"][0]
     assert any("fixes" in result for result in run["results"])
+
+
+def test_golden_gitlab_is_valid_unique_and_covers_every_rule() -> None:
+    from test_gitlab import validate
+
+    issues = json.loads((GOLDEN / "check.gitlab").read_text(encoding="utf-8"))
+    validate(issues)
+    assert len({issue["fingerprint"] for issue in issues}) == len(issues)
+    codes = {issue["check_name"] for issue in issues}
+    assert {"ARO101", "ARO102", "ARO103", "ARO104", "ARO105", "ARO106", "ARO201"} <= codes
+    assert any(issue["location"]["path"].endswith(".ipynb") for issue in issues)
+    # fix --diff describes the same findings: the gitlab format carries no fixes.
+    assert (GOLDEN / "fix-diff.gitlab").read_text(encoding="utf-8") == (
+        GOLDEN / "check.gitlab"
+    ).read_text(encoding="utf-8")
