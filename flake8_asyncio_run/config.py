@@ -192,7 +192,7 @@ def _parse_value(key: str, value: Any, source: str) -> tuple[str, Any]:
         close = difflib.get_close_matches(value, TARGET_VERSIONS, n=1)
         raise ConfigError(
             f"{source}: {_name(key, source)} must be one of {', '.join(TARGET_VERSIONS)}, "
-            f"not {value!r}{_did_you_mean(close)}"
+            f"not {value!r}{did_you_mean(close)}"
         )
     return "target_version", value
 
@@ -208,14 +208,14 @@ def _check_codes(key: str, parsed: Any, source: str) -> None:
         if not is_known_prefix(code):
             raise ConfigError(
                 f"{source}: {_name(key, source)}: {code!r} is not a flake8-asyncio-run code "
-                f"or the start of one{_did_you_mean(code_suggestions(code))}"
+                f"or the start of one{did_you_mean(code_suggestions(code))}"
             )
 
 
 def _unknown_key(raw_key: str, key: str, source: str) -> str:
     where = "the command line" if source == COMMAND_LINE else f"[tool.{PYPROJECT_TABLE}]"
     close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
-    return f"{source}: unknown key {raw_key!r} in {where}{_did_you_mean(close)}"
+    return f"{source}: unknown key {raw_key!r} in {where}{did_you_mean(close)}"
 
 
 def _name(key: str, source: str) -> str:
@@ -223,7 +223,7 @@ def _name(key: str, source: str) -> str:
     return f"--{key}" if source == COMMAND_LINE else repr(key)
 
 
-def _did_you_mean(candidates: Sequence[str]) -> str:
+def did_you_mean(candidates: Sequence[str]) -> str:
     """The best candidate offered, if any."""
     return f"; did you mean {candidates[0]!r}?" if candidates else ""
 

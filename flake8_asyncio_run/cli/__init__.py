@@ -1,4 +1,4 @@
-"""The ``flake8-asyncio-run`` command: ``check``, ``fix`` and ``lsp``.
+"""The ``flake8-asyncio-run`` command: ``check``, ``fix``, ``lsp`` and ``rule``.
 
 Stdout carries only the payload (findings, a diff, fixed source, a machine format);
 summaries and errors go to stderr.  Exit codes: 0 clean, 1 findings, 2 usage or I/O
@@ -6,7 +6,7 @@ errors, a standard output that cannot be written included; a closed pipe (``| he
 is not an error, the run keeps its own code.
 
 This module holds the parser and the dispatch; ``common`` what the commands share
-(exit codes, settings, paths), ``check`` and ``fix`` one command each.
+(exit codes, settings, paths), ``check``, ``fix`` and ``rule`` one command each.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from flake8_asyncio_run.cli.common import (
     discard_stdout,
 )
 from flake8_asyncio_run.cli.reporting import add_report_options
+
+from flake8_asyncio_run.cli.rule import add_rule_arguments, run_rule
 from flake8_asyncio_run.config import TARGET_VERSIONS, ConfigError
 from flake8_asyncio_run.output import FORMATS
 
@@ -132,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_options(fix, "fix")
 
     commands.add_parser("lsp", help="run the language server on stdio (needs the 'lsp' extra)")
+    add_rule_arguments(commands.add_parser("rule", help="explain a rule, or --all rules"))
     return parser
 
 
@@ -145,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from flake8_asyncio_run.cli.fix import run_fix  # loads libcst
 
             return run_fix(args)
+        if args.command == "rule":
+            return run_rule(args)
         from flake8_asyncio_run.lsp import serve
 
         return serve()
