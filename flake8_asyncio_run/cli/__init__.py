@@ -104,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection_options(check)
     check.add_argument("--output-format", choices=sorted(FORMATS), default="text")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="silence every finding: add or merge a '# noqa: CODE' comment on its line",
+    )
+    check.add_argument(
+        "--reason", metavar="TEXT", help="with --add-noqa: text written after the codes"
+    )
 
     fix = commands.add_parser("fix", help="rewrite repeated event loops into one")
     _add_selection_options(fix)
