@@ -50,8 +50,11 @@ def noqa_ranges(lines: list[str], first: int, last: int) -> list[NoqaRange] | No
     """The ranges of lines ``first..last``, which start a logical line (a top-level
     statement) and end one; None if they do not tokenize."""
     chunk = lines[first - 1 : last]
+    # flake8 reads files with universal newlines, and the tokenize module of Python
+    # 3.11 ends no line at a lone \r: give it \n (columns and line numbers stay).
+    fed = [_with_lf(line) for line in chunk]
     try:
-        tokens = list(tokenize.generate_tokens(iter(chunk).__next__))
+        tokens = list(tokenize.generate_tokens(iter(fed).__next__))
     except (tokenize.TokenError, SyntaxError, IndentationError, StopIteration):
         return None
     shift = first - 1
@@ -68,6 +71,11 @@ def noqa_ranges(lines: list[str], first: int, last: int) -> list[NoqaRange] | No
             ranges.append(NoqaRange(low + shift, high + shift, comment))
             low, high, comment = len(chunk) + 2, -1, None
     return ranges
+
+
+def _with_lf(line: str) -> str:
+    body = line.rstrip("\r\n")
+    return body + "\n" if len(body) < len(line) else line
 
 
 def _logical_line_text(lines: list[str], first: int, last: int) -> dict[int, str] | None:

@@ -48,10 +48,9 @@ def normalize_reason(reason: str) -> str:
     match = INLINE.match(f"{_DIRECTIVE}X1 {text} Z9")
     codes = split_codes(match.group("codes") or "") if match else ()
     if codes != ("X1",):
-        word = text.split()[0]
         raise ValueError(
-            f"flake8 would read the start of the reason ({word!r}) as more noqa codes; "
-            "start it with a word that is not letters followed by digits, nor a comma"
+            f"flake8 would read {codes[1]!r} in the reason as a noqa code; start the "
+            "reason with a word that is not letters followed by digits"
         )
     return text
 
