@@ -360,3 +360,33 @@ def test_a_notebook_line_that_cannot_be_silenced_names_its_cell(tmp_path: Path) 
     assert done.returncode == 2
     assert "nb.ipynb:cell 2:1:5: ARO103 not silenced" in done.stderr
     assert (tmp_path / "nb.ipynb").read_text(encoding="utf-8") == text
+
+
+def test_more_comment_forms(tmp_path: Path) -> None:
+    """Comments flake8 reads and comments it does not: a ``#`` inside a string, an
+    upper-case NOQA list, ``#noqa`` without its space (no directive for flake8), a
+    directive followed by another comment, a form feed ending the line."""
+    lines = [
+        "import asyncio",
+        "",
+        "",
+        "def task():",
+        "    asyncio.run(a())",
+        '    asyncio.run(b("# not a comment"))',
+        "    asyncio.run(c())  # NOQA:E501",
+        "    asyncio.run(d())  #noqa:E501",
+        "    asyncio.run(e())  # noqa: E501  # type: ignore",
+        "    asyncio.run(f())\f",
+        "",
+    ]
+    (tmp_path / "t.py").write_text("\n".join(lines), encoding="utf-8")
+    done = cli(tmp_path, "check", "--isolated", "--add-noqa", "t.py")
+    assert (done.returncode, done.stderr) == (0, "Added 5 noqa directives.\n")
+    lines[5] = '    asyncio.run(b("# not a comment"))  # noqa: ARO101'
+    lines[6] = "    asyncio.run(c())  # NOQA:E501, ARO101"
+    lines[7] = "    asyncio.run(d())  #noqa:E501  # noqa: ARO101"
+    lines[8] = "    asyncio.run(e())  # noqa: E501, ARO101  # type: ignore"
+    lines[9] = "    asyncio.run(f())\f  # noqa: ARO101"
+    assert (tmp_path / "t.py").read_text(encoding="utf-8") == "\n".join(lines)
+    assert cli(tmp_path, "check", "--isolated", "t.py").returncode == 0
+    assert flake8(tmp_path, "t.py").stdout == ""
