@@ -12,8 +12,9 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 
-from flake8_asyncio_run.findings import Span
+from flake8_asyncio_run.findings import Span, TextEdit
 
 # The only line-break pattern in the package.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -90,6 +91,26 @@ class LineIndex:
             return Span(first, 0, last + 1, 0), False
         end_col = len(self.text) - self.starts[last - 1]
         return Span(first, 0, last, end_col), True
+
+
+def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
+    """Apply non-overlapping edits; identical duplicates are applied once."""
+    index = LineIndex(text)
+    unique = sorted(
+        set(edits), key=lambda e: (e.span.line, e.span.col, e.span.end_line, e.span.end_col)
+    )
+    pieces: list[str] = []
+    position = 0
+    for edit in unique:
+        start = index.offset(edit.span.line, edit.span.col)
+        end = index.offset(edit.span.end_line, edit.span.end_col)
+        if start < position:
+            raise ValueError(f"overlapping edits at line {edit.span.line}")
+        pieces.append(text[position:start])
+        pieces.append(edit.replacement)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def statement_lines(tree: ast.Module) -> tuple[int, ...]:

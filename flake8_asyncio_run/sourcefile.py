@@ -129,8 +129,11 @@ def read_file(path: str) -> tuple[bytes, Snapshot]:
     return data, Snapshot.of(data, status)
 
 
-def write_fixed(path: str, data: bytes, snapshot: Snapshot) -> None:
+def write_fixed(
+    path: str, data: bytes, snapshot: Snapshot, *, edited: str = "fixed", rerun: str = "fix"
+) -> None:
     """Write a fixed file, refusing when it changed since ``snapshot`` or is read-only.
+    ``edited`` and ``rerun`` word the refusal for the command that writes.
 
     A file with several hard links is rewritten in place, so every name sees the fix;
     any other file is replaced atomically, keeping its mode bits, owner and group.
@@ -142,7 +145,7 @@ def write_fixed(path: str, data: bytes, snapshot: Snapshot) -> None:
     with open(target, "rb") as handle:
         current = handle.read()
     if Snapshot.of(current, status) != snapshot:
-        raise WriteRefused("the file changed while it was being fixed; run fix again")
+        raise WriteRefused(f"the file changed while it was being {edited}; run {rerun} again")
     if status.st_nlink > 1:
         _write_in_place(target, data)
     else:

@@ -94,3 +94,23 @@ def test_file_level_noqa_still_disables_everything() -> None:
     shifted = analyze_source(source)
     assert findings and remove_suppressed(source, shifted.findings, shifted.statement_lines) == []
     assert lines
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_noqa_is_honoured_whatever_the_line_breaks(newline: str) -> None:
+    """flake8 reads files with universal newlines: a lone \\r ends a line for it too."""
+    source = newline.join(
+        [
+            "import asyncio",
+            "def task():",
+            "    asyncio.run(a())",
+            '    asyncio.run(b("""text',
+            '        """))  # noqa: ARO101',
+            "    asyncio.run(c())",
+            "",
+        ]
+    )
+    analysis = analyze_source(source)
+    assert [f.span.line for f in analysis.findings] == [4, 6]
+    kept = remove_suppressed(source, analysis.findings, analysis.statement_lines)
+    assert [f.span.line for f in kept] == [6]

@@ -26,7 +26,6 @@ from flake8_asyncio_run.cli.common import (
     discard_stdout,
 )
 from flake8_asyncio_run.cli.reporting import add_report_options
-
 from flake8_asyncio_run.cli.rule import add_rule_arguments, run_rule
 from flake8_asyncio_run.config import TARGET_VERSIONS, ConfigError
 from flake8_asyncio_run.output import FORMATS
@@ -108,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output-format", choices=sorted(FORMATS), default="text")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     add_report_options(check, "check")
+
+    check.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="silence every finding: add or merge a '# noqa: CODE' comment on its line",
+    )
+    check.add_argument(
+        "--reason", metavar="TEXT", help="with --add-noqa: text written after the codes"
+    )
 
     fix = commands.add_parser("fix", help="rewrite repeated event loops into one")
     _add_selection_options(fix)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -19,7 +19,7 @@ from flake8_asyncio_run.checker import FileResult, check_parsed, check_source
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, FixOutcome, FixPlan, Span, TextEdit
 from flake8_asyncio_run.fix.planner import checked_style, plan_fixes
-from flake8_asyncio_run.lines import LineIndex
+from flake8_asyncio_run.lines import LineIndex, apply_edits
 from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.rules import FIXABLE
 from flake8_asyncio_run.targets import DEFAULT_TARGET, parse_target
@@ -252,27 +252,6 @@ def _explain(
             reasons.append("the fix did not remove it")
             hints.append(None)
     return tuple(reasons), tuple(hints)
-
-
-# Applying edits --------------------------------------------------------------------------
-def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
-    """Apply non-overlapping edits; identical duplicates are applied once."""
-    index = LineIndex(text)
-    unique = sorted(
-        set(edits), key=lambda e: (e.span.line, e.span.col, e.span.end_line, e.span.end_col)
-    )
-    pieces: list[str] = []
-    position = 0
-    for edit in unique:
-        start = index.offset(edit.span.line, edit.span.col)
-        end = index.offset(edit.span.end_line, edit.span.end_col)
-        if start < position:
-            raise ValueError(f"overlapping edits at line {edit.span.line}")
-        pieces.append(text[position:start])
-        pieces.append(edit.replacement)
-        position = end
-    pieces.append(text[position:])
-    return "".join(pieces)
 
 
 def _overlaps(a: TextEdit, b: TextEdit) -> bool:

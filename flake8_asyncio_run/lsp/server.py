@@ -1,4 +1,5 @@
-"""The pygls server: diagnostics on open/change/save, quick fixes from the fixer.
+"""The pygls server: diagnostics on open/change/save, quick fixes from the fixer, and
+``# noqa`` comments that silence a finding (``noqa_edit``, as ``check --add-noqa``).
 
 Analysis runs in worker threads, never in the message loop, and a change is analysed
 only after the user pauses typing (``DEBOUNCE_SECONDS``); a result for text that has
@@ -40,7 +41,14 @@ from flake8_asyncio_run.config import ConfigError, Settings, load_settings
 from flake8_asyncio_run.discovery import is_force_excluded
 from flake8_asyncio_run.findings import Finding, FixPlan, Span
 from flake8_asyncio_run.lines import LineIndex, split_lines
-from flake8_asyncio_run.lsp.actions import FIXABLE, Offer, offers, overlaps, styles_for
+from flake8_asyncio_run.lsp.actions import (
+    FIXABLE,
+    Offer,
+    noqa_offers,
+    offers,
+    overlaps,
+    styles_for,
+)
 from flake8_asyncio_run.lsp.encoding import from_client, to_client
 from flake8_asyncio_run.lsp.notebooks import (
     CellPlace,
@@ -443,14 +451,18 @@ class AsyncioRunServer(LanguageServer):
         actions: list[types.CodeAction] = []
         start = _position(lines, params.range.start, encoding)
         end = _position(lines, params.range.end, encoding)
-        wanted = [
-            f for f in checked.result.findings if f.code in FIXABLE and overlaps(f.span, start, end)
-        ]
+        under = [f for f in checked.result.findings if overlaps(f.span, start, end)]
+        wanted = [f for f in under if f.code in FIXABLE]
         if wanted and wants(types.CodeActionKind.QuickFix, only):
             plans = await self._plans(checked)
             actions.extend(
                 code_action(uri, checked.version, offer, lines, encoding, versioned)
                 for offer in offers(plans, wanted)
+            )
+        if under and wants(types.CodeActionKind.QuickFix, only):
+            actions.extend(
+                code_action(uri, checked.version, offer, lines, encoding, versioned)
+                for offer in noqa_offers(checked.text, under)
             )
         # Fix-all when asked for by kind, or next to the quick fixes of a finding.
         fixable = any(f.code in FIXABLE for f in checked.result.findings)
@@ -477,11 +489,12 @@ class AsyncioRunServer(LanguageServer):
         lines = state.cell_lines(place)
         start = _in_virtual(place, _position(lines, params.range.start, encoding))
         end = _in_virtual(place, _position(lines, params.range.end, encoding))
-        found = [
+        in_cell = [
             f
             for f in state.checked.result.findings
-            if f.code in FIXABLE and _place_for(state.places, f.span.line) == place
+            if _place_for(state.places, f.span.line) == place
         ]
+        found = [f for f in in_cell if f.code in FIXABLE]
         wanted = [f for f in found if overlaps(f.span, start, end)]
         only = params.context.only
         actions: list[types.CodeAction] = []
@@ -491,6 +504,15 @@ class AsyncioRunServer(LanguageServer):
                 action = cell_action(state, place, offer, encoding, versioned)
                 if action is not None:  # None: the fix would edit other cells too
                     actions.append(action)
+        under = [f for f in in_cell if overlaps(f.span, start, end)]
+        if under and wants(types.CodeActionKind.QuickFix, only):
+            # The comment goes on a line of this cell: a cell ends every range flake8
+            # reads together (the next cell starts with a comment line of its own).
+            silence = (
+                cell_action(state, place, offer, encoding, versioned)
+                for offer in noqa_offers(state.checked.text, under)
+            )
+            actions.extend(action for action in silence if action is not None)
         if found and (wanted if only is None else wants(FIX_ALL, only)):
             fixed = await self._fixed(state.checked)
             action = cell_fix_all(state, place, fixed, encoding, versioned)

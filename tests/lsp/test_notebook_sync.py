@@ -147,7 +147,8 @@ async def test_quick_fix_edits_the_cell_only(client: LanguageClient, workspace: 
         )
     )
     quick = [a for a in actions or [] if a.kind == types.CodeActionKind.QuickFix]
-    (action,) = quick
+    action, silence = quick
+    assert silence.title == "Disable ARO103 for this line"
     assert isinstance(action, types.CodeAction)
     assert action.title == "Replace asyncio.run() with await"
     assert action.is_preferred

@@ -231,7 +231,7 @@ async def test_runner_variant_needs_python_311(client: LanguageClient, workspace
         )
     )
     titles = [a.title for a in actions or [] if a.kind == types.CodeActionKind.QuickFix]
-    assert titles == ["Combine event loops into one coroutine"]
+    assert titles == ["Combine event loops into one coroutine", "Disable ARO101 for this line"]
 
 
 async def test_await_quick_fix_for_aro103_with_utf8(
@@ -254,9 +254,10 @@ async def test_await_quick_fix_for_aro103_with_utf8(
         )
     )
     quick = [a for a in actions or [] if a.kind == types.CodeActionKind.QuickFix]
-    (action,) = quick
+    action, silence = quick
     assert isinstance(action, types.CodeAction)
     assert action.title == "Replace asyncio.run() with await"
+    assert silence.title == "Disable ARO103 for this line"
     fixed = apply_edits(text, action_edits(action, uri), "utf-8")
     assert 'note = "ünïcödé"; value = await fetch()\n' in fixed
     replace_document(client, uri, fixed, 2)
