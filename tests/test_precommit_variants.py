@@ -8,12 +8,15 @@ virtualenv for the module (it needs PyPI).
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import yaml
 
 if TYPE_CHECKING:
     from conftest import PreCommitWorkspace  # tests/conftest.py: the pre_commit fixture
@@ -118,3 +121,24 @@ def test_check_hook_selection(
     done = run_hook(tmp_path / "repo", pre_commit, "flake8-asyncio-run", args, files)
     assert done.returncode == code, done.stdout + done.stderr
     assert ("ARO201" in done.stdout) is (code == 1)
+
+
+def test_both_hooks_run_serially() -> None:
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"flake8-asyncio-run", "flake8-asyncio-run-fix"}
+    assert all(hook["require_serial"] is True for hook in hooks.values())
+
+
+def test_fix_hook_prints_one_summary(tmp_path: Path, pre_commit: PreCommitWorkspace) -> None:
+    # pre-commit splits more than 4 files into one batch per CPU unless the hook is
+    # require_serial; each batch was a fix run of its own, with its own summary line.
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("pre-commit runs one batch on one CPU: nothing to tell apart")
+    files = {f"job{number}.py": COMBINABLE for number in range(8)}
+    done = run_hook(tmp_path / "repo", pre_commit, "flake8-asyncio-run-fix", [], files)
+    assert done.returncode == 1, done.stdout + done.stderr  # files changed
+    summaries = re.findall(r"^\d+ fixed.*$", done.stdout + done.stderr, flags=re.M)
+    assert summaries == ["8 fixed"], done.stdout + done.stderr
+    for name in files:
+        fixed = (tmp_path / "repo" / name).read_text(encoding="utf-8")
+        assert fixed.count("asyncio.run(") == 1, name
