@@ -181,6 +181,34 @@ def test_a_bad_reason_is_a_usage_error_and_nothing_is_written(
         (["--add-noqa", "--stdin-filename", "t.py", "-"], TWO_CALLS, "standard input"),
         (["--reason", "legacy", "t.py"], None, "--reason needs --add-noqa"),
         (["--add-noqa", "--output-format", "json", "t.py"], None, "--output-format cannot"),
+        (
+            ["--add-noqa", "--output-format", "gitlab", "t.py"],
+            None,
+            "error: --add-noqa prints no report: --output-format cannot be used with it\n",
+        ),
+        (
+            ["--add-noqa", "--statistics", "t.py"],
+            None,
+            "error: --add-noqa prints no report: --statistics cannot be used with it\n",
+        ),
+        (
+            ["--add-noqa", "--output-file", "out.txt", "t.py"],
+            None,
+            "error: --add-noqa prints no report: --output-file cannot be used with it\n",
+        ),
+        (
+            ["--add-noqa", "--color", "always", "t.py"],
+            None,
+            "error: --add-noqa prints no report: --color cannot be used with it\n",
+        ),
+        (
+            # The --add-noqa refusal comes first, naming every reporting option given,
+            # not the conflict between --statistics and gitlab.
+            ["--add-noqa", "--statistics", "--output-format", "gitlab", "--color", "never", "."],
+            None,
+            "error: --add-noqa prints no report: --output-format, --statistics and --color "
+            "cannot be used with it\n",
+        ),
     ],
 )
 def test_usage_errors(tmp_path: Path, args: list[str], stdin: str | None, message: str) -> None:
@@ -188,8 +216,10 @@ def test_usage_errors(tmp_path: Path, args: list[str], stdin: str | None, messag
     done = cli(tmp_path, "check", "--isolated", *args, stdin=stdin)
     assert done.returncode == 2
     assert message in done.stderr
+    assert "Added" not in done.stderr
     assert done.stdout == ""
     assert (tmp_path / "t.py").read_text(encoding="utf-8") == TWO_CALLS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.py"]  # no output file either
 
 
 @pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])

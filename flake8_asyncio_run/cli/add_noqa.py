@@ -52,12 +52,7 @@ def run_add_noqa(args: argparse.Namespace) -> int:
             reason = normalize_reason(args.reason)
         except ValueError as error:
             raise UsageError(f"--reason: {error}") from None
-    if args.output_format != "text":
-        raise UsageError("--add-noqa prints no report: --output-format cannot be used with it")
-    if args.statistics or args.output_file is not None:
-        raise UsageError(
-            "--add-noqa prints no report: --statistics and --output-file cannot be used with it"
-        )
+    _refuse_report_options(args)
     settings = settings_from_args(args)
     if stdin_file(args, settings) is not None:
         raise UsageError("--add-noqa writes files in place; it cannot read standard input ('-')")
@@ -77,6 +72,24 @@ def run_add_noqa(args: argparse.Namespace) -> int:
     plural = "" if run.added == 1 else "s"
     print(f"Added {run.added} noqa directive{plural}.", file=sys.stderr)
     return EXIT_ERROR if run.errors else EXIT_CLEAN
+
+
+def _refuse_report_options(args: argparse.Namespace) -> None:
+    """The reporting options shape a report, which --add-noqa does not print: each one
+    given is named, rather than silently ignored."""
+    given = [
+        flag
+        for flag, on in (
+            ("--output-format", args.output_format != "text"),
+            ("--statistics", args.statistics),
+            ("--output-file", args.output_file is not None),
+            ("--color", args.color is not None),
+        )
+        if on
+    ]
+    if given:
+        names = given[0] if len(given) == 1 else f"{', '.join(given[:-1])} and {given[-1]}"
+        raise UsageError(f"--add-noqa prints no report: {names} cannot be used with it")
 
 
 def _add_to_file(run: _Run, path: str) -> None:

@@ -24,11 +24,12 @@ from flake8_asyncio_run.results_cache import check_cached
 
 
 def run_check(args: argparse.Namespace) -> int:
-    refuse_conflicts(args)
     if args.add_noqa or args.reason is not None:
+        # Before the reporting options' own conflicts: --add-noqa refuses them all.
         from flake8_asyncio_run.cli.add_noqa import run_add_noqa  # writes; prints no report
 
         return run_add_noqa(args)
+    refuse_conflicts(args)
     settings = settings_from_args(args)
     stdin = stdin_file(args, settings)
     projects: Projects | None = None

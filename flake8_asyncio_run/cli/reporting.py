@@ -47,9 +47,9 @@ def add_report_options(parser: argparse.ArgumentParser, command: str) -> None:
     group.add_argument(
         "--color",
         choices=COLOR_CHOICES,
-        default="auto",
-        help="colour the text output: auto (on a terminal; NO_COLOR and FORCE_COLOR are "
-        "honoured), always, never",
+        default=None,  # auto; None tells a --color given from none (--add-noqa refuses it)
+        help="colour the text output: auto (the default: on a terminal; NO_COLOR and "
+        "FORCE_COLOR are honoured), always, never",
     )
     if command == "fix":
         group.add_argument(
@@ -85,11 +85,11 @@ def stdout_palette(args: argparse.Namespace) -> Palette:
     """Colours for the payload: none when it goes to a file, or the format is not text."""
     if args.output_file is not None or args.output_format != "text":
         return PLAIN
-    return Palette(wants_color(args.color, sys.stdout))
+    return Palette(wants_color(args.color or "auto", sys.stdout))
 
 
 def stderr_palette(args: argparse.Namespace) -> Palette:
-    return Palette(wants_color(args.color, sys.stderr))
+    return Palette(wants_color(args.color or "auto", sys.stderr))
 
 
 def emit(args: argparse.Namespace, payload: str | bytes, inputs: Sequence[str] = ()) -> None:
