@@ -301,6 +301,30 @@ def test_output_file_never_overwrites_a_checked_file(mixed: Path) -> None:
         assert (mixed / "m.py").read_bytes() == before
 
 
+def test_output_file_never_overwrites_a_file_the_run_skipped(tmp_path: Path) -> None:
+    """fix --diff skips a file that cannot run a loop (the prefilter) or that the
+    results cache knows is clean; it is still a file being checked, not a report."""
+    (tmp_path / "plain.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "clean.py").write_text(
+        "import asyncio\n\n\ndef main():\n    asyncio.run(go())\n", encoding="utf-8"
+    )
+    assert cli(tmp_path, "check", ".").returncode == 0  # fills the results cache
+    for name in ("plain.py", "clean.py"):
+        before = (tmp_path / name).read_bytes()
+        for paths in ((name,), (".",)):
+            done = cli(tmp_path, "fix", "--diff", "--output-file", name, *paths)
+            assert done.returncode == 2, done.stderr
+            assert f"--output-file {name}: refusing to overwrite a file being checked" in (
+                done.stderr
+            )
+            assert (tmp_path / name).read_bytes() == before
+    # A file of the walk that is not Python is not an input: the report may replace it.
+    (tmp_path / "report.txt").write_text("old\n", encoding="utf-8")
+    done = cli(tmp_path, "fix", "--diff", "--output-file", "report.txt", ".")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "report.txt").read_bytes() == b""
+
+
 def test_output_file_needs_a_path(mixed: Path) -> None:
     done = cli(mixed, "check", "--output-file", "", ".")
     assert done.returncode == 2

@@ -87,6 +87,9 @@ class _Run:
     cache: ResultsCache | None = None
     #: The notebooks being fixed, by path: their findings are placed in cells.
     notebooks: dict[str, Notebook] = field(default_factory=dict)
+    #: Every file the run looks at, fixed or not (the prefilter or the cache may skip
+    #: one): ``--output-file`` must be none of them.
+    inputs: list[str] = field(default_factory=list)
 
     @property
     def style(self) -> StyleOption:
@@ -192,6 +195,7 @@ def run_fix(args: argparse.Namespace) -> int:
     stdin = stdin_file(args, settings)
     if stdin is None:
         paths = collect_paths(args, settings)
+        run.inputs = paths
         run.projects = projects_for(settings, paths, args.paths)
         if settings.cache:
             run.cache = ResultsCache(settings, run.projects)
@@ -202,6 +206,7 @@ def run_fix(args: argparse.Namespace) -> int:
     else:
         if stdin.name != "-":  # standard input with a file name is in that file's project
             run.projects = projects_for(settings, [stdin.name])
+            run.inputs = [stdin.name]
         _fix_stdin(run, stdin)
     _write_payload(run)
     _report(run)
@@ -214,7 +219,7 @@ def _write_payload(run: _Run) -> None:
     args = run.args
     if not args.diff:
         return
-    inputs = [outcome.path for outcome in run.outcomes]
+    inputs = run.inputs
     if args.statistics:
         fixed: Counter[str] = Counter()
         for outcome in run.outcomes:
