@@ -275,6 +275,36 @@ def test_args_choosing_a_format_win(job: Job) -> None:
     assert "::warning title=flake8-asyncio-run::output-format is not added" in run.stdout
 
 
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ("check --statistics", 1),
+        ("fix --diff --statistics", 1),
+        ("check --output-file report.txt", 1),
+        ("check --output-file=report.txt", 1),
+        ("check --add-noqa", 0),
+    ],
+)
+def test_args_whose_output_takes_no_format(job: Job, args: str, code: int) -> None:
+    """--statistics prints text or json, --add-noqa no report at all, and --output-file
+    sends the report to the user's file: the action adds no format to them (the command
+    would refuse github with exit 2, or put annotations in the file)."""
+    job.write("jobs.py", COMBINABLE)
+    run = job.run(args=args)
+    assert run.returncode == code, run.stderr
+    assert "--output-format" not in run.stderr and "::error" not in run.stdout
+    assert annotations(run) == []
+    if "--statistics" in args:
+        assert "1\tARO101\t" in run.stdout
+    if "--output-file" in args:
+        assert (job.workspace / "report.txt").read_text(encoding="utf-8").startswith(
+            "./jobs.py:14:13: ARO101"
+        )
+    if "--add-noqa" in args:
+        assert "# noqa: ARO101" in (job.workspace / "jobs.py").read_text(encoding="utf-8")
+    assert run.outputs == {"sarif-file": "", "exit-code": str(code)}
+
+
 def test_fix_diff_takes_the_format(job: Job) -> None:
     job.write("jobs.py", COMBINABLE)
     run = job.run(args="fix --diff")
