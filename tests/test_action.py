@@ -18,28 +18,11 @@ from pathlib import Path
 
 import pytest
 from action_runner import ACTION_FILE, EXPRESSION, ROOT, ActionRun, load_action, run_action
+from test_precommit_variants import COMBINABLE  # one safe fix (combine), nothing left
 
 EXAMPLES = ROOT / "examples"
 ANNOTATION = re.compile(r"^::error file=(?P<file>[^,]+),line=\d+,.*title=(?P<code>ARO\d+)::", re.M)
 
-#: One safe fix (combine), and nothing the fixer must leave.
-COMBINABLE = """\
-import asyncio
-
-
-async def download(key):
-    return key.encode()
-
-
-async def verify(data):
-    return len(data)
-
-
-def analyze(key):
-    data = asyncio.run(download(key))
-    score = asyncio.run(verify(data))
-    return score
-"""
 
 SHIM = """\
 #!/bin/sh
@@ -297,9 +280,8 @@ def test_args_whose_output_takes_no_format(job: Job, args: str, code: int) -> No
     if "--statistics" in args:
         assert "1\tARO101\t" in run.stdout
     if "--output-file" in args:
-        assert (job.workspace / "report.txt").read_text(encoding="utf-8").startswith(
-            "./jobs.py:14:13: ARO101"
-        )
+        report = (job.workspace / "report.txt").read_text(encoding="utf-8")
+        assert report.startswith("./jobs.py:14:13: ARO101")
     if "--add-noqa" in args:
         assert "# noqa: ARO101" in (job.workspace / "jobs.py").read_text(encoding="utf-8")
     assert run.outputs == {"sarif-file": "", "exit-code": str(code)}
