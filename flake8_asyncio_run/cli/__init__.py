@@ -104,16 +104,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="report findings")
     _add_selection_options(check)
-    check.add_argument("--output-format", choices=sorted(FORMATS), default="text")
+    check.add_argument(
+        "--output-format",
+        choices=sorted(FORMATS),
+        default="text",
+        help="how to print the findings (default: text)",
+    )
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     add_report_options(check, "check")
-
-    check.add_argument(
+    adopting = check.add_argument_group("adopting the checks on existing code")
+    adopting.add_argument(
         "--add-noqa",
         action="store_true",
-        help="silence every finding: add or merge a '# noqa: CODE' comment on its line",
+        help="silence every finding: add or merge a '# noqa: CODE' comment on its line "
+        "(prints no report, writes the files)",
     )
-    check.add_argument(
+    adopting.add_argument(
         "--reason", metavar="TEXT", help="with --add-noqa: text written after the codes"
     )
 
