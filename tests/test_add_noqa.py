@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -420,3 +421,35 @@ def test_more_comment_forms(tmp_path: Path) -> None:
     assert (tmp_path / "t.py").read_text(encoding="utf-8") == "\n".join(lines)
     assert cli(tmp_path, "check", "--isolated", "t.py").returncode == 0
     assert flake8(tmp_path, "t.py").stdout == ""
+
+
+def test_round_trip_on_the_examples_tree(tmp_path: Path) -> None:
+    """Every rule, a cross-module ARO201 and a notebook, with the results cache warm
+    from a first check: afterwards check (cached or not) and flake8 report nothing,
+    and the notebook's comments are in its cells."""
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples", tmp_path / "examples")
+    first = cli(tmp_path, "check", "--isolated", "examples")
+    assert first.returncode == 1
+    found = first.stdout.splitlines()
+    assert {line.split(": ")[1].split()[0] for line in found} >= {"ARO101", "ARO201", "ARO106"}
+    assert any(".ipynb:cell " in line for line in found)
+
+    reason = "legacy, see #123"
+    done = cli(tmp_path, "check", "--isolated", "--add-noqa", "--reason", reason, "examples")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == f"Added {len(found)} noqa directives.\n"
+    assert done.stdout == ""
+
+    for flags in ((), ("--no-cache",)):
+        after = cli(tmp_path, "check", "--isolated", *flags, "examples")
+        assert (after.returncode, after.stdout, after.stderr) == (0, "", "")
+    linted = flake8(tmp_path, "examples")
+    assert (linted.returncode, linted.stdout) == (0, ""), linted.stderr
+    notebook = json.loads((tmp_path / "examples/photos.ipynb").read_text(encoding="utf-8"))
+    sources = ["".join(cell["source"]) for cell in notebook["cells"]]
+    # One comment was there (cell 8); the three findings got one each, with the reason.
+    assert sum(source.count("# noqa: ARO1") for source in sources) == 4
+    assert sum(source.count(reason) for source in sources) == 3
+
+    again = cli(tmp_path, "check", "--isolated", "--add-noqa", "examples")
+    assert (again.returncode, again.stderr) == (0, "Added 0 noqa directives.\n")
