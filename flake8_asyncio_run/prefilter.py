@@ -14,9 +14,10 @@ configured runners and factories, which live in the user's own project, a relati
 one dotted name ``root.….name`` among the runners (``resolution.KNOWN_RUNNERS`` plus
 the configured ones), the factories and the triggers:
 
-1. ``root`` is imported: it appears as a whole word right after ``import``, ``from`` or
-   a comma (``import os, asyncio``), across spaces and backslash continuations (for a
-   configured name, a relative ``from .`` import will do).  This is the key on the
+1. ``root`` is imported: it is one of the names in the lines of an import statement
+   (``import_lines``: ``import os, asyncio``, ``from asyncio.runners import run``, a
+   bracketed list, backslash continuations; for a configured name, a relative ``from
+   .`` import will do).  This is the key on the
    modules' names: ``asyncio``, ``anyio``, ``trio``, ``asgiref``, ``asyncpg``… and the
    roots of configured names, never the word ``run`` alone;
 2. and ``name`` (``run``, ``async_to_sync``, ``create_pool``, the last part of a
@@ -68,13 +69,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flake8_asyncio_run.import_lines import import_name_bytes
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.resolution import KNOWN_RUNNERS, METHOD_FACTORIES, factory_names
 from flake8_asyncio_run.rules import RULES, Rule
 
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-_GAP_BYTES = b" \t\f"
 #: ``from .x import`` and ``from . import``, at the start of a line or after ``;``.
 _RELATIVE_IMPORT = re.compile(rb"(?:^|[;\n])[ \t\f]*from[ \t\f\\\r\n]+\.", re.M)
 
@@ -112,8 +113,9 @@ class _Test:
     def passes(self, data: bytes) -> bool:
         if self.pairs is None:
             return True
+        imported = import_name_bytes(data)
         for pair in self.pairs:
-            if not _imported(data, pair.root):
+            if pair.root not in imported:
                 continue
             if any(_has_word(data, name) for name in pair.loose):
                 return True
@@ -143,31 +145,6 @@ def _has_word(data: bytes, word: bytes) -> bool:
             return True
         at = data.find(word, at + 1)
     return False
-
-
-def _imported(data: bytes, root: bytes) -> bool:
-    """``root`` appears as a word right after ``import``, ``from`` or a comma."""
-    at = data.find(root)
-    while at >= 0:
-        if _is_word_at(data, at, at + len(root)) and _after_import(data, at):
-            return True
-        at = data.find(root, at + 1)
-    return False
-
-
-def _after_import(data: bytes, at: int) -> bool:
-    """Whether ``import``, ``from`` or a comma precedes ``at``, across blanks and
-    backslash continuations (``\\`` then ``\n``, ``\r\n`` or ``\r``)."""
-    while True:
-        while at and data[at - 1] in _GAP_BYTES:
-            at -= 1
-        if data.endswith((b"\\\n", b"\\\r"), 0, at):
-            at -= 2
-        elif data.endswith(b"\\\r\n", 0, at):
-            at -= 3
-        else:
-            break
-    return data.endswith((b",", b"import", b"from"), 0, at)
 
 
 #: Blanks and backslash continuations: what may separate the words of a ``from``
@@ -508,6 +485,23 @@ def might_run_event_loops_bytes(
         except UnicodeDecodeError:
             return False
     return _passes_normalized(test, text, words)
+
+
+def identifier_form(data: bytes) -> bytes | None:
+    """``data`` as Python reads its identifiers, for an ASCII word test: itself when no
+    NFKC fold can change an ASCII word in it, else its NFKC form; None when it is not
+    UTF-8 (a coding cookie may name a codec that spells ASCII differently)."""
+    if data.isascii():
+        return data
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if unicodedata.is_normalized("NFKC", text) or not any(
+        _folds_to_ascii_word(c) for c in set(text) if not c.isascii()
+    ):
+        return data
+    return unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
 
 
 def _passes_normalized(test: _Test, text: str, words: frozenset[str] = frozenset()) -> bool:
