@@ -75,7 +75,7 @@ def analyze_source(
     options = options or AnalysisOptions()
     if context is None:
         context = lone_context(filename, options)
-    words, factories = prefilter_hints(context)
+    words, factories = prefilter_hints(context, source)
     if in_notebook:
         words |= NOTEBOOK_WORDS
     if not might_run_event_loops(source, options, words, factories):

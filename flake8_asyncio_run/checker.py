@@ -134,7 +134,9 @@ def check_bytes(
             return FileResult(path, error=f"{path}: {error}")
         return check_notebook(notebook, path, settings, projects)
     context = _context(projects, path, trusted)
-    if not might_run_event_loops_bytes(data, settings.analysis, *prefilter_hints(context)):
+    if context is not None and context.skips(data):
+        return FileResult(path, analysis=EMPTY)
+    if not might_run_event_loops_bytes(data, settings.analysis, *prefilter_hints(context, data)):
         return FileResult(path, analysis=EMPTY)
     try:
         source = decode_source(data)
@@ -166,7 +168,7 @@ def _finish(
     projects: Projects | None = None,
     in_notebook: bool = False,
 ) -> FileResult:
-    words, factories = prefilter_hints(context)
+    words, factories = prefilter_hints(context, source.text)
     if in_notebook:
         words |= NOTEBOOK_WORDS
     if not might_run_event_loops(source.text, settings.analysis, words, factories):

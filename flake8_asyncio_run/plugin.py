@@ -109,7 +109,7 @@ class Plugin:
             context = self.projects().context(self._filename)
         from flake8_asyncio_run.project.context import prefilter_hints
 
-        if not might_run_event_loops(text, self.options, *prefilter_hints(context)):
+        if not might_run_event_loops(text, self.options, *prefilter_hints(context, text)):
             return
         from flake8_asyncio_run.analysis import analyze_tree, lone_context
         from flake8_asyncio_run.lines import split_lines

@@ -314,7 +314,7 @@ def _decoded(run: _Run, data: bytes, path: str, context: ModuleContext | None) -
     """The file's text (a notebook's cells as one module), or None: it cannot run a
     loop, or cannot be decoded (the error is recorded)."""
     notebook = is_notebook_path(path)
-    hints = prefilter_hints(context)
+    hints = prefilter_hints(context, data)
     if not notebook and not might_run_event_loops_bytes(data, run.settings.analysis, *hints):
         return None
     try:

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.parsing import parse_source
-from flake8_asyncio_run.prefilter import has_any_word
 from flake8_asyncio_run.project.build import Project, worth_summarising
 from flake8_asyncio_run.project.facts import ModuleFacts
 from flake8_asyncio_run.project.index import ProjectIndex
@@ -156,7 +155,9 @@ def _summary(
     whose text the walk would not summarise either."""
     if name.name not in index.modules:
         data = text.encode("utf-8", "surrogatepass")
-        if not worth_summarising(data, options) and not has_any_word(data, index.words):
+        if not worth_summarising(data, options) and not index.summary_words.nameable(
+            data, name.name
+        ):
             return True, None
     try:
         return True, summarize(parse_source(text), name.name, name.is_package, options)

@@ -2,12 +2,15 @@
 summarising, and without a parse for modules that cannot matter to the others.
 
 A module is summarised when its text passes the prefilter of the rules (a runner or a
-loop-bound factory could be called there) or spells a word that a module relevant
-across modules spells: ``async``, ``await``, RQ's ``enqueue`` or ``job``.  A module
-left out may still call a wrapper another module defines, or a
-function that reads a cached global: so the names of those (``ProjectIndex.words``)
-are looked for in the modules left out, and those that spell one are summarised too,
-until no new name turns up.
+loop-bound factory could be called there).  A module left out may still matter across
+modules: it may call a wrapper another module defines, or lie on the way from a task
+to a function that reads a cached global (``tasks -> handlers -> repository ->
+get_pool``).  So the names of those (``ProjectIndex.summary_words``: the functions with
+a role, the cached globals, every function that can get to one, and the aliases that
+rename them) are looked for in the modules left out, and those that spell one are
+summarised too, until no new name turns up.  Coroutine syntax alone (``async``,
+``await``) no longer makes a module worth a parse: most async code never gets near a
+global cached by a task.
 """
 
 from __future__ import annotations
@@ -15,14 +18,15 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from stat import S_ISREG
 
+from flake8_asyncio_run.import_lines import import_names
 from flake8_asyncio_run.notebook.cells import is_notebook_path
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.parsing import parse_source
-from flake8_asyncio_run.prefilter import has_any_word, might_run_event_loops_bytes
+from flake8_asyncio_run.prefilter import identifier_form, might_run_event_loops_bytes
 from flake8_asyncio_run.project.cache import Entry, IndexCache, Stored, digest
 from flake8_asyncio_run.project.context import ModuleContext
 from flake8_asyncio_run.project.facts import ModuleFacts
@@ -30,10 +34,6 @@ from flake8_asyncio_run.project.index import ProjectIndex
 from flake8_asyncio_run.project.layout import ModuleName, module_name, project_files
 from flake8_asyncio_run.project.summarize import summarize
 from flake8_asyncio_run.sourcefile import decode_source
-
-#: Whole words: the syntax of coroutines and RQ's ``@job``.  (``enqueue`` is looked for
-#: anywhere: ``enqueue_call``, ``enqueue_at``.)
-_STATIC_WORDS = ("async", "await", "job")
 
 
 @dataclass
@@ -47,6 +47,11 @@ class Project:
     #: facts adds its path only: its text can change without changing the index.
     #: The results cache keys every module's result with it.
     state: str = ""
+    #: The modules the build left without facts that can name none of the index's
+    #: words, by path -> the digest of the bytes it read: the rules' prefilter said no
+    #: to them, and they spell no summary word from its module, so the analysis's
+    #: prefilter (a subset: fewer words, factories at most) says no to those bytes too.
+    quiet: dict[str, str] = field(default_factory=dict)
 
     def context(self, path: str, trusted: bool = True) -> ModuleContext:
         """``trusted``: the text to analyse is the file the index read."""
@@ -54,7 +59,8 @@ class Project:
         name = self.names.get(absolute)
         if name is None:
             return ModuleContext(self.index, module_name(absolute, self.root), False)
-        return ModuleContext(self.index, name, trusted)
+        quiet = self.quiet.get(absolute) if trusted else None
+        return ModuleContext(self.index, name, trusted, quiet)
 
 
 def summarize_source(data: bytes, name: ModuleName, options: AnalysisOptions) -> ModuleFacts | None:
@@ -68,10 +74,8 @@ def summarize_source(data: bytes, name: ModuleName, options: AnalysisOptions) ->
 
 
 def worth_summarising(data: bytes, options: AnalysisOptions) -> bool:
-    """The rules' own prefilter (a runner or a loop-bound factory could be called
-    here), or the words of coroutines and RQ jobs."""
-    if b"enqueue" in data or has_any_word(data, _STATIC_WORDS):
-        return True
+    """The rules' own prefilter: a runner or a loop-bound factory could be called here.
+    (The names other modules make worth a summary are looked for in ``finish``.)"""
     return might_run_event_loops_bytes(data, options)
 
 
@@ -120,8 +124,8 @@ def _build(
         builder.add(path, stats[number] if stats is not None else None)
     index = builder.finish()
     if cache is not None and builder.changed:
-        cache.save(Stored(builder.entries_by_key(), index.words))
-    return Project(root, index, builder.names, builder.state())
+        cache.save(Stored(builder.entries_by_key(), index.summary_words.pairs))
+    return Project(root, index, builder.names, builder.state(), builder.quiet(index))
 
 
 def _fresh_stats(root: Path, files: list[str], stored: Stored) -> list[os.stat_result] | None:
@@ -152,6 +156,7 @@ class _Builder:
         #: Skipped files: the words each was already checked for, and its bytes if read.
         self.checked: dict[str, frozenset[str]] = {}
         self.data: dict[str, bytes] = {}
+        self.imports: dict[str, frozenset[str] | None] = {}
         self.changed = False
 
     def key(self, path: str) -> str:
@@ -211,10 +216,11 @@ class _Builder:
     def finish(self) -> ProjectIndex:
         index = self.index()
         while True:
-            words = index.words
+            words = index.summary_words
+            pairs = words.pairs
             found = False
             for path, checked in list(self.checked.items()):
-                missing = words - checked
+                missing = pairs - checked
                 if not missing:
                     continue
                 data = self.data.get(path)
@@ -223,12 +229,20 @@ class _Builder:
                     if data is None:
                         continue
                     self.data[path] = data
-                self.checked[path] = checked | words
-                if has_any_word(data, missing):
+                self.checked[path] = checked | pairs
+                if words.any_pair_in(data, missing, self._imported(path, data)):
                     found |= self._summarise_late(path, data)
             if not found:
                 return index
             index = self.index()
+
+    def _imported(self, path: str, data: bytes) -> frozenset[str] | None:
+        """The names in a skipped module's import statements (``import_names`` of
+        what Python reads: None for text that is not UTF-8), found once."""
+        if path not in self.imports:
+            form = identifier_form(data)
+            self.imports[path] = None if form is None else import_names(form)
+        return self.imports[path]
 
     def _summarise_late(self, path: str, data: bytes) -> bool:
         facts = summarize_source(data, self.names[path], self.options)
@@ -238,6 +252,14 @@ class _Builder:
         self.entries[path] = replace(self.entries[path], facts=facts)
         del self.checked[path]
         return True
+
+    def quiet(self, index: ProjectIndex) -> dict[str, str]:
+        pairs = index.summary_words.pairs
+        return {
+            path: self.entries[path].digest
+            for path, checked in self.checked.items()
+            if pairs <= checked
+        }
 
     def state(self) -> str:
         parts = sorted(

@@ -32,7 +32,7 @@ from flake8_asyncio_run.project.facts import ModuleFacts
 
 CACHE_DIRECTORY = ".flake8-asyncio-run-cache"
 #: Bumped whenever the facts or this file's layout change meaning.
-SCHEMA = 1
+SCHEMA = 2  # 2: skipped entries are checked for ProjectIndex.summary_words
 #: An mtime this close to the moment it was cached may hide a later same-size edit.
 _RACY_NS = 2_000_000_000
 _GITIGNORE = "# Created by flake8-asyncio-run: the project index cache.\n*\n"
@@ -66,7 +66,7 @@ class Entry:
 @dataclass
 class Stored:
     entries: dict[str, Entry] = field(default_factory=dict)
-    #: The words every skipped entry was checked for (``ProjectIndex.words``).
+    #: What every skipped entry was checked for (``ProjectIndex.summary_words.pairs``).
     words_checked: frozenset[str] = frozenset()
 
 

@@ -10,12 +10,14 @@ first use.  Names are compared after ``canonical``, which follows re-exports
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from functools import cached_property
 
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.project.facts import FunctionFacts, ModuleFacts
-from flake8_asyncio_run.project.reach import Reach, find_reach
+from flake8_asyncio_run.project.reach import Reach, find_reach, reaching_functions
 from flake8_asyncio_run.project.roles import find_roles
+from flake8_asyncio_run.project.words import SourcedWords, sourced
 from flake8_asyncio_run.resolution import Role, RunnerKind, runner_table
 
 #: How many re-exports ``canonical`` follows before it gives up (a cycle).
@@ -127,13 +129,46 @@ class ProjectIndex:
         return self._reach.get(f"{module}.{name}")
 
     @cached_property
-    def words(self) -> frozenset[str]:
+    def words(self) -> SourcedWords:
         """Names a module must spell to matter to the others when the text prefilter
-        let it go: the functions with a role, the cached globals and the functions that
-        read them.  A module spelling one of them is summarised after all."""
-        words = {name.rpartition(".")[2] for name in self.roles}
-        words.update(name.rpartition(".")[2] for name in self._cached)
-        for function in self.functions.values():
-            if any(self.canonical(read) in self._cached for read in function.reads):
-                words.add(function.name.rpartition(".")[2])
-        return frozenset(words)
+        let it go (``check``'s prefilter): the functions with a role, the cached
+        globals and the functions that read them, each with the modules it can be
+        imported from (``project.words``)."""
+        readers = {
+            function.name
+            for function in self.functions.values()
+            if any(self.canonical(read) in self._cached for read in function.reads)
+        }
+        return self._sourced(self.roles.keys() | self._cached | readers)
+
+    @cached_property
+    def summary_words(self) -> SourcedWords:
+        """Names a module must spell to be summarised when the rules' prefilter let it
+        go (``build``): those of ``words``, and of every function along a chain
+        ``reach`` can walk, so that a coroutine between a task and the function that
+        reads a cached global (``task -> handler -> repository -> get_pool``) is
+        summarised wherever it lives."""
+        if not self._cached:
+            return self.words
+        reaching = reaching_functions(self.functions, self.module_of, self._cached, self.canonical)
+        return self._sourced(self.roles.keys() | self._cached | reaching)
+
+    def _sourced(self, targets: AbstractSet[str]) -> SourcedWords:
+        """The words that name ``targets`` (absolute names), with their modules: a
+        function's last part (and its class's name, for ``Repo()`` and
+        ``Repo.create``), a cached global's name, and every module alias that
+        stands for one of them (a re-export, renamed or not)."""
+        pairs: list[tuple[str, str]] = []
+        for name in targets:
+            module = self.module_of.get(name)
+            if module is None:  # a cached global: ``module.name``
+                module = name.rpartition(".")[0]
+            owner, _, last = name.rpartition(".")
+            pairs.append((last, module))
+            if owner != module:
+                pairs.append((owner.rpartition(".")[2], module))
+        for facts in self.modules.values():
+            for alias, value in facts.aliases.items():
+                if self.canonical(value) in targets:
+                    pairs.append((alias, facts.name))
+        return sourced(pairs)

@@ -59,6 +59,32 @@ class _Graph:
         return inside
 
 
+def reaching_functions(
+    functions: Mapping[str, FunctionFacts],
+    module_of: Mapping[str, str],
+    cached: frozenset[str],
+    canonical: Callable[[str], str],
+) -> frozenset[str]:
+    """The functions from which ``find_reach``'s walk can get to a cached global: those
+    that read one, and those that call or hand to a loop one of them, transitively.
+    Every function on a chain ``find_reach`` reports is one of them."""
+    graph = _Graph(functions, module_of, canonical)
+    callers: dict[str, list[str]] = {}
+    queue: deque[str] = deque()
+    for function in functions.values():
+        if any(canonical(read) in cached for read in function.reads):
+            queue.append(function.name)
+        for callee in graph.callees(function):
+            callers.setdefault(callee, []).append(function.name)
+    found = set(queue)
+    while queue:
+        for caller in callers.get(queue.popleft(), ()):
+            if caller not in found:
+                found.add(caller)
+                queue.append(caller)
+    return frozenset(found)
+
+
 def find_reach(
     functions: Mapping[str, FunctionFacts],
     module_of: Mapping[str, str],
