@@ -8,7 +8,8 @@ Uses ``pip download --no-deps --only-binary=:all:`` for the pins in ``common.PIN
 everyone measures the same files.  Only ``.py`` files are unpacked; the wheels stay in
 bench/wheels/ (git-ignored, like bench/corpus/).  ``--async`` does the same for the
 async-heavy pins of ``common.ASYNC_CORPUS`` into bench/corpus-async/, and also counts the
-files that import asyncio.
+files that import asyncio.  Each corpus gets an empty ``pyproject.toml``: it is one
+project, rooted there, as a user's tree would be.
 """
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ def main() -> int:
         if args.force or not (into / pin.replace("==", "-")).exists():
             log(f"unpacking {wheel.name}")
             unpack(pin, wheel, into)
+    # The corpus is a project of its own, as a user's tree is: without a root marker
+    # the project index would take this repository (its .git) as the root and index
+    # the repository's own files with the corpus.
+    (into / "pyproject.toml").touch()
     parts = [corpus_files(into / pin.replace("==", "-")) for pin in pins]
     files = [path for part in parts for path in part]
     print(
