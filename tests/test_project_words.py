@@ -13,16 +13,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import cli
+
 from flake8_asyncio_run.checker import check_files
 from flake8_asyncio_run.config import Settings
+from flake8_asyncio_run.import_lines import import_names
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.project import build
 from flake8_asyncio_run.project.build import build_project
 from flake8_asyncio_run.project.layout import project_files
 from flake8_asyncio_run.project.registry import Projects
-from flake8_asyncio_run.import_lines import import_names
 from flake8_asyncio_run.project.words import SourcedWords, sourced
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -117,9 +117,7 @@ CHAIN = {
     # A plain function on the way, and a renaming re-export: no ``async`` in either.
     "app/repo.py": "from app.db import get_pool\n\n\ndef pool_of():\n    return get_pool()\n",
     "app/api.py": "from app.repo import pool_of as acquire\n",
-    "app/handlers.py": (
-        "from app.api import acquire\n\n\ndef handle(x):\n    return acquire()\n"
-    ),
+    "app/handlers.py": ("from app.api import acquire\n\n\ndef handle(x):\n    return acquire()\n"),
     "app/tasks.py": (
         "import asyncio\n\nfrom app import handlers\n\n\n"
         "def task(x):\n    return asyncio.run(handlers.handle(x))\n"
