@@ -392,7 +392,8 @@ def main() -> int:
         print(f"\n## 2. flake8-asyncio-run check against ruff ({args.cli_repeats} rounds)")
         check = Timed(
             "flake8-asyncio-run check",
-            [str(venv_script(aro, "flake8-asyncio-run")), "check", "--isolated", "."],
+            # --no-cache, as ruff's: both cold (bench/results_cache.py times a warm run).
+            [str(venv_script(aro, "flake8-asyncio-run")), "check", "--isolated", "--no-cache", "."],
             cwd=CORPUS_DIR,
         )
         ruff = Timed(
