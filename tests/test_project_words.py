@@ -21,6 +21,7 @@ from flake8_asyncio_run.import_lines import import_names
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.project import build
 from flake8_asyncio_run.project.build import build_project
+from flake8_asyncio_run.project.cacheable import may_cache_in_globals
 from flake8_asyncio_run.project.layout import project_files
 from flake8_asyncio_run.project.registry import Projects
 from flake8_asyncio_run.project.words import SourcedWords, sourced
@@ -224,3 +225,53 @@ def test_the_selection_changes_no_finding(
     assert selected == _findings(root, everything=True, monkeypatch=monkeypatch)
     if fixture in ("project_seed", "seed_cross", "chain"):
         assert any("ARO201" in line for line in selected)
+
+
+# A factory's result cached in module globals, read from the text ----------------------
+FACTORY_WORDS = ("ClientSession", "Lock", "create_pool")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import aiohttp\nSESSION = aiohttp.ClientSession()\n",
+        "import aiohttp\ntry:\n    SESSION = aiohttp.ClientSession()\n"
+        "except ImportError:\n    pass\n",
+        "import aiohttp\nif True:\n    if x:\n        S = aiohttp.ClientSession()\n",
+        "import aiohttp\nSESSION = (\n    aiohttp.ClientSession\n)\nS = SESSION()\n",
+        "import aiohttp\nCS = aiohttp.ClientSession\n",
+        "from aiohttp import ClientSession as CS\nS = CS()\n",
+        "import asyncpg\n_pool = None\n\n\nasync def get():\n    global _pool\n"
+        "    _pool = await asyncpg.create_pool()\n",
+        "import asyncio\nLOCK = asyncio.Lock \\\n    ()\n",
+        "import asyncio\nlocks = dict(default=asyncio.Lock)\n",
+        # A def header inside a string is no header: the call is at module level.
+        'import asyncio\ntry:\n    DOC = """\ndef f():\n"""\n    L = asyncio.Lock()\n'
+        "except E:\n    pass\n",
+        # Text after a ``#`` at module level may be code (the ``#`` in a string).
+        'import asyncio\nX = "#"; L = asyncio.Lock()\n',
+        "import asyncio\n# asyncio.Lock() in a comment\n",
+        "import asyncio\n\fL = asyncio.Lock()\n",
+    ],
+    ids=lambda text: text.splitlines()[1][:30],
+)
+def test_a_factory_that_module_level_code_may_cache_counts(text: str) -> None:
+    assert may_cache_in_globals(text.encode(), FACTORY_WORDS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import aiohttp\n\n\nasync def f():\n    async with aiohttp.ClientSession() as s:\n"
+        "        return s\n",
+        "import asyncio\n\n\nclass A:\n    def __init__(self):\n        if x:\n"
+        "            self.lock = asyncio.Lock()\n",
+        "import asyncio\n\n\nclass A:\n    lock = asyncio.Lock()\n",  # a class attribute
+        "from aiohttp import ClientSession\n\n\ndef f() -> ClientSession:\n"
+        "    return ClientSession()\n",
+        "import aiohttp\nSESSION: aiohttp.ClientSession | None = None\n",
+    ],
+    ids=lambda text: text.splitlines()[-1].strip()[:30],
+)
+def test_a_factory_called_only_in_bodies_does_not_count(text: str) -> None:
+    assert not may_cache_in_globals(text.encode(), FACTORY_WORDS)

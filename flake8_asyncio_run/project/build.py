@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from stat import S_ISREG
 
@@ -28,11 +29,13 @@ from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.parsing import parse_source
 from flake8_asyncio_run.prefilter import identifier_form, might_run_event_loops_bytes
 from flake8_asyncio_run.project.cache import Entry, IndexCache, Stored, digest
+from flake8_asyncio_run.project.cacheable import may_cache_in_globals
 from flake8_asyncio_run.project.context import ModuleContext
 from flake8_asyncio_run.project.facts import ModuleFacts
 from flake8_asyncio_run.project.index import ProjectIndex
 from flake8_asyncio_run.project.layout import ModuleName, module_name, project_files
 from flake8_asyncio_run.project.summarize import summarize
+from flake8_asyncio_run.resolution import factory_names
 from flake8_asyncio_run.sourcefile import decode_source
 
 
@@ -74,9 +77,20 @@ def summarize_source(data: bytes, name: ModuleName, options: AnalysisOptions) ->
 
 
 def worth_summarising(data: bytes, options: AnalysisOptions) -> bool:
-    """The rules' own prefilter: a runner or a loop-bound factory could be called here.
-    (The names other modules make worth a summary are looked for in ``finish``.)"""
-    return might_run_event_loops_bytes(data, options)
+    """The rules' own prefilter: a runner could be called here, or a loop-bound factory
+    whose result the module can cache in its globals (``cacheable``).  (The names other
+    modules make worth a summary are looked for in ``finish``.)"""
+    if not might_run_event_loops_bytes(data, options):
+        return False
+    if might_run_event_loops_bytes(data, options, factories=False):
+        return True
+    form = identifier_form(data)
+    return form is None or may_cache_in_globals(form, _factory_words(options))
+
+
+@lru_cache(maxsize=8)
+def _factory_words(options: AnalysisOptions) -> frozenset[str]:
+    return frozenset(name.rpartition(".")[2] for name in factory_names(options.factories))
 
 
 def build_project(
