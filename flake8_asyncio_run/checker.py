@@ -4,6 +4,7 @@ the selection.  ``check``, ``fix`` and the language server all go through here."
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -209,8 +210,22 @@ def check_files(
     workers = min(jobs if jobs is not None else (os.cpu_count() or 1), len(paths))
     if projects is not None:
         projects.prepare(paths)
-    if workers < 2 or len(paths) < PARALLEL_THRESHOLD:
-        return [check_file(path, settings, projects) for path in paths]
+    # The indexes live as long as the run: out of the collector's sight, they cost the
+    # analyses' collections nothing, and forked workers share their pages instead of
+    # copying those a collection touches.  Given back at the end (an API caller's
+    # process goes on).
+    gc.freeze()
+    try:
+        if workers < 2 or len(paths) < PARALLEL_THRESHOLD:
+            return [check_file(path, settings, projects) for path in paths]
+        return _check_in_workers(paths, settings, workers, projects)
+    finally:
+        gc.unfreeze()
+
+
+def _check_in_workers(
+    paths: Sequence[str], settings: Settings, workers: int, projects: Projects | None
+) -> list[FileResult]:
     from concurrent.futures import ProcessPoolExecutor
 
     # Small chunks, handed out as workers free up: the few files that pass the prefilter
