@@ -361,14 +361,27 @@ def _words(options: AnalysisOptions, index: ProjectIndex) -> frozenset[str]:
     and entries, rule triggers.  Loop management and factory calls need none: the
     first counts only in a scope with a runner call, the second only at module level
     or in a function declaring ``global``, which are always built."""
-    names = [*runner_table(options.runners), *index.roles]
-    names.extend(trigger for rule in rules.RULES.values() for trigger in rule.triggers)
+    # The registry is read on every call (a rule added to it counts); the rest is the
+    # same for every file of an index, so it is computed once per index.
+    triggers = tuple(trigger for rule in rules.RULES.values() for trigger in rule.triggers)
+    cached = _WORDS.get(index)
+    if cached is not None and cached[0] == (options, triggers):
+        return cached[1]
+    names = [*runner_table(options.runners), *index.roles, *triggers]
     words = {name.rpartition(".")[2] for name in names}
     words.add("run_until_complete")  # a notebook's loop.run_until_complete()
     # A re-export under another name (``from .impl import run_sync as rs``) reaches a
     # name of interest only through ``canonical``: its own name counts too.
     words.update(alias for alias, last in _renames(index) if last in words)
-    return frozenset(words)
+    found = frozenset(words)
+    _WORDS[index] = ((options, triggers), found)
+    return found
+
+
+#: Per project index: ``_words``'s answer and what it was computed for.
+_WORDS: weakref.WeakKeyDictionary[
+    ProjectIndex, tuple[tuple[AnalysisOptions, tuple[str, ...]], frozenset[str]]
+] = weakref.WeakKeyDictionary()
 
 
 #: Per project index: (alias, the last part of what it stands for) for each module
