@@ -42,8 +42,15 @@ from flake8_asyncio_run.sourcefile import (
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
-#: Below this many files, starting worker processes costs more than it saves.
+#: Without a project index: below this many files, starting worker processes costs
+#: more than it saves.
 PARALLEL_THRESHOLD = 400
+#: With one: below this many files that the index did not find quiet (the ones that
+#: cost an analysis, or at least a prefilter), likewise.  Measured on two CPUs
+#: (docs/performance.md, "Parallelism"): 2 workers broke even at about 30 such files
+#: (an async corpus's first 400 files, 28 of them; django's 885, 5 of them) and paid
+#: from about 90 (0.82x at 1,600 files, 89 of them; 0.64x on all 11,741, 572).
+PARALLEL_WORK_THRESHOLD = 32
 #: The project indexes a forked worker inherits from the run that forked it.
 _INHERITED: Projects | None = None
 
@@ -216,11 +223,25 @@ def check_files(
     # process goes on).
     gc.freeze()
     try:
-        if workers < 2 or len(paths) < PARALLEL_THRESHOLD:
+        if workers < 2 or not _worth_workers(paths, projects):
             return [check_file(path, settings, projects) for path in paths]
         return _check_in_workers(paths, settings, workers, projects)
     finally:
         gc.unfreeze()
+
+
+def _worth_workers(paths: Sequence[str], projects: Projects | None) -> bool:
+    """Whether the work is large enough to pay for worker processes: by the files the
+    project index did not find quiet when there is one, else by the number of files."""
+    if projects is None:
+        return len(paths) >= PARALLEL_THRESHOLD
+    work = 0
+    for path in paths:
+        if projects.context(path).quiet_digest is None:
+            work += 1
+            if work >= PARALLEL_WORK_THRESHOLD:
+                return True
+    return False
 
 
 def _check_in_workers(

@@ -275,3 +275,38 @@ def test_a_factory_that_module_level_code_may_cache_counts(text: str) -> None:
 )
 def test_a_factory_called_only_in_bodies_does_not_count(text: str) -> None:
     assert not may_cache_in_globals(text.encode(), FACTORY_WORDS)
+
+
+# Worker processes pay by the work the index leaves, not by the number of files -------
+@pytest.mark.parametrize(("busy", "forks"), [(8, False), (40, True)])
+def test_workers_start_only_for_files_the_index_did_not_find_quiet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, busy: int, forks: bool
+) -> None:
+    import concurrent.futures
+
+    from flake8_asyncio_run import checker
+
+    (tmp_path / "pyproject.toml").write_text("")
+    package = tmp_path / "pkg"
+    package.mkdir()
+    for n in range(600):  # far above the file-count threshold, all quiet
+        (package / f"plain{n}.py").write_text(f"def f{n}(x):\n    return x + {n}\n")
+    for n in range(busy):
+        (package / f"busy{n}.py").write_text(
+            "import asyncio\n\n\ndef f(a, b):\n    asyncio.run(a)\n    asyncio.run(b)\n"
+        )
+    pools: list[object] = []
+
+    class SpyPool(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", SpyPool)
+    settings = Settings()
+    paths = sorted(project_files(tmp_path, (), ()))
+    projects = Projects(settings.analysis, (), use_cache=False)
+    results = check_files(paths, settings, 2, projects)
+    assert bool(pools) == forks
+    assert sum(1 for r in results if r.findings) == busy
+    assert (busy >= checker.PARALLEL_WORK_THRESHOLD) == forks

@@ -50,10 +50,13 @@ class Project:
     #: facts adds its path only: its text can change without changing the index.
     #: The results cache keys every module's result with it.
     state: str = ""
-    #: The modules the build left without facts that can name none of the index's
-    #: words, by path -> the digest of the bytes it read: the rules' prefilter said no
-    #: to them, and they spell no summary word from its module, so the analysis's
-    #: prefilter (a subset: fewer words, factories at most) says no to those bytes too.
+    #: The modules the build read and left without facts that can name none of the
+    #: index's words, by path -> the digest of the bytes it read: the rules' prefilter
+    #: said no to them, and they spell no summary word from its module, so the
+    #: analysis's prefilter (a subset: fewer words, factories at most) says no to those
+    #: bytes too.  (Not a module that passed and failed to parse: the analysis reports
+    #: its syntax error.  Not one known from the cache alone: its entry does not say
+    #: which of the two it is.)
     quiet: dict[str, str] = field(default_factory=dict)
 
     def context(self, path: str, trusted: bool = True) -> ModuleContext:
@@ -171,6 +174,9 @@ class _Builder:
         self.checked: dict[str, frozenset[str]] = {}
         self.data: dict[str, bytes] = {}
         self.imports: dict[str, frozenset[str] | None] = {}
+        #: The modules this build read whose text the rules' prefilter said no to (not
+        #: those that passed it and failed to parse, nor those known from the cache).
+        self.unworthy: set[str] = set()
         self.changed = False
 
     def key(self, path: str) -> str:
@@ -200,11 +206,10 @@ class _Builder:
         if old is not None and old.digest == found:
             self._keep(path, name, old.restamped(stat), self.stored.words_checked)
             return
-        facts = (
-            summarize_source(data, name, self.options)
-            if worth_summarising(data, self.options)
-            else None
-        )
+        worth = worth_summarising(data, self.options)
+        facts = summarize_source(data, name, self.options) if worth else None
+        if not worth:
+            self.unworthy.add(path)
         entry = Entry(stat.st_size, stat.st_mtime_ns, found, facts, time.time_ns())
         if facts is None:
             self.data[path] = data
@@ -272,7 +277,7 @@ class _Builder:
         return {
             path: self.entries[path].digest
             for path, checked in self.checked.items()
-            if pairs <= checked
+            if path in self.unworthy and pairs <= checked
         }
 
     def state(self) -> str:
