@@ -72,3 +72,20 @@ def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommitWorkspace:
         "SKIP": "",
     }
     return PreCommitWorkspace(rev, env)
+
+
+@pytest.fixture
+def summarised(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The dotted name of every module the project index summarises from now on."""
+    from flake8_asyncio_run.options import AnalysisOptions
+    from flake8_asyncio_run.project import build
+
+    names: list[str] = []
+    real = build.summarize_source
+
+    def counting(data: bytes, name: build.ModuleName, options: AnalysisOptions) -> object:
+        names.append(name.name)
+        return real(data, name, options)
+
+    monkeypatch.setattr(build, "summarize_source", counting)
+    return names

@@ -140,18 +140,8 @@ def _write(root: Path, files: dict[str, str]) -> None:
         path.write_text(text, "utf-8")
 
 
-def test_the_chain_is_summarised_and_only_the_chain(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_chain_is_summarised_and_only_the_chain(tmp_path: Path, summarised: list[str]) -> None:
     _write(tmp_path, CHAIN)
-    summarised: list[str] = []
-    real = build.summarize_source
-
-    def counting(data: bytes, name: build.ModuleName, options: AnalysisOptions) -> object:
-        summarised.append(name.name)
-        return real(data, name, options)
-
-    monkeypatch.setattr(build, "summarize_source", counting)
     project = build_project(tmp_path, AnalysisOptions(), (), use_cache=False)
     assert sorted(summarised) == [
         "app.api",
