@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -37,9 +37,11 @@ Firsts = dict[PathKey, int]
 class State:
     firsts: tuple[tuple[PathKey, int], ...]
     least: int  # fewest calls on any path here
-    #: Indices of the calls some path here has made: a call repeats when it reaches
-    #: the back edge of a loop around it (not when a return or break always follows).
-    made: frozenset[int] = frozenset()
+    #: The calls inside loops some path here has made, a bit per call index: a call
+    #: repeats when it reaches the back edge of a loop around it (not when a return
+    #: or break always follows).  Bits, not a set: every call copies it, and a set of
+    #: N calls copied N times made one function of N branches quadratic (issue 15).
+    made: int = 0
     #: The first managed runner call (by index) some path here has made, if any.
     ran: int | None = None
     #: Indices into ``ScopeFlow.observed`` of the observed calls some path here made.
@@ -93,6 +95,13 @@ def _pruned(firsts: Firsts) -> tuple[tuple[PathKey, int], ...]:
     if a2s is not None and (plain is None or a2s < plain):
         kept[(a2s, True)] = top
     return tuple(sorted(kept.items(), key=_key))
+
+
+def _bits(mask: int) -> Iterator[int]:
+    """The indices of the bits set in ``mask``, lowest first."""
+    digits = bin(mask)
+    top = len(digits) - 1
+    return (top - position for position in range(top, 1, -1) if digits[position] == "1")
 
 
 def _first_of(a: int | None, b: int | None) -> int | None:
@@ -209,11 +218,11 @@ class PathCounter(Generic[T]):
     def _back_edge(self, loop: ast.AST, states: Iterable[State | None]) -> None:
         """Calls that reach ``loop``'s next iteration repeat.  The outermost such loop is
         the one reported (and the region the fixer rewrites)."""
-        reaching: frozenset[int] = frozenset()
+        reaching = 0
         for state in states:
             if state is not None:
                 reaching |= state.made
-        for index in reaching:
+        for index in _bits(reaching):
             record = self._flow.calls[index]
             if loop not in record.enclosing:
                 continue
@@ -460,7 +469,8 @@ class PathCounter(Generic[T]):
         after = State(
             _pruned(advanced),
             state.least + 1,
-            state.made | {index},
+            # A call outside every loop of the scope reaches no back edge.
+            state.made | (1 << index) if self._loops else state.made,
             ran,
             state.pending,
         )

@@ -144,3 +144,25 @@ def test_path_count_is_not_exponential() -> None:
     assert any("a 200th event loop" in f.message for f in result.findings)
     elapsed, _ = timed(lambda: fix(text))
     assert elapsed < 30, f"fix of 200 if/else blocks took {elapsed:.1f} s"
+
+
+def test_path_states_carry_no_calls_outside_loops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only calls inside a loop can reach a back edge: a state carries no others.  Every
+    call copied the calls before it, which made N branches in one function grow as N²."""
+    carried: list[int] = []
+    original = PathCounter._call
+
+    def recording(self: PathCounter[Any], node: Any, state: State | None) -> State | None:
+        after = original(self, node, state)
+        if after is not None:
+            carried.append(after.made.bit_count())
+        return after
+
+    monkeypatch.setattr(PathCounter, "_call", recording)
+    check_source(if_else(300), "scaling.py", SETTINGS)
+    assert carried and max(carried) == 0, f"a state carried {max(carried)} calls"
+    carried.clear()
+    result = check_source(for_loops(20), "scaling.py", SETTINGS)
+    # A loop's call is carried to its back edge, and every loop's call still repeats.
+    assert carried and max(carried) >= 1
+    assert sum(f.code == "ARO102" for f in result.findings) == 20
