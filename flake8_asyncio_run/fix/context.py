@@ -8,6 +8,7 @@ import libcst as cst
 
 from flake8_asyncio_run.fix.cells import cell_markers
 from flake8_asyncio_run.fix.locate import Located
+from flake8_asyncio_run.fix.walk import descendants
 from flake8_asyncio_run.lines import LineIndex
 
 
@@ -113,11 +114,6 @@ class FileContext:
 
 def spelled_names(node: cst.CSTNode) -> set[str]:
     """Every ``Name`` in the node's subtree (a function, with its nested scopes)."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            found.add(current.value)
-        stack.extend(current.children)
-    return found
+    # ``walk.descendants`` reads the fields; ``CSTNode.children`` rebuilds every node
+    # it passes, which was a third of the planner's time.
+    return {node.value for node in descendants(node) if type(node) is cst.Name}
