@@ -20,18 +20,20 @@ def _exclude_matcher(patterns: tuple[str, ...], cwd: str) -> Callable[[str], boo
     del cwd  # part of the cache key: relative patterns are made absolute against it
     if not patterns:
         return lambda path: False
-    on_name: list[re.Pattern[str]] = []
-    on_path: list[re.Pattern[str]] = []
+    on_name: list[str] = []
+    on_path: list[str] = []
     for pattern in patterns:
-        on_name.append(re.compile(fnmatch.translate(os.path.normcase(pattern))))
+        on_name.append(fnmatch.translate(os.path.normcase(pattern)))
         if os.sep in pattern or "/" in pattern or pattern.startswith("."):
             pattern = os.path.abspath(pattern)
-        on_path.append(re.compile(fnmatch.translate(os.path.normcase(pattern))))
+        on_path.append(fnmatch.translate(os.path.normcase(pattern)))
+    # One alternation per kind, not a match per pattern: a walk asks for every entry.
+    name_matches = re.compile("|".join(f"(?:{p})" for p in on_name)).match
+    path_matches = re.compile("|".join(f"(?:{p})" for p in on_path)).match
 
     def matches(path: str) -> bool:
         normalized = os.path.normcase(os.path.abspath(path))
-        name = os.path.basename(normalized)
-        return any(r.match(name) for r in on_name) or any(r.match(normalized) for r in on_path)
+        return bool(name_matches(os.path.basename(normalized)) or path_matches(normalized))
 
     return matches
 

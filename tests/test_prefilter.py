@@ -593,9 +593,11 @@ def test_compiled_excludes_match_path_matches(
     monkeypatch.chdir(tmp_path)
     patterns = [*DEFAULT_EXCLUDE, "bench/corpus", "*.pyi", "./tests/*", "tests", "[ab]*.py"]
     patterns += [str(tmp_path / "abs" / "x*"), "sub/dir/?.py", "django*", "*/migrations/*"]
+    patterns += ["x|y.py", "(z)"]  # the compiled form joins patterns as alternatives
     paths = ["a.py", "c.py", "./tests/t.py", "tests", "bench/corpus", "bench/corpus/x.py"]
     paths += [".venv", "x/.git", "sub/dir/a.py", "sub/dir/ab.py", "app/migrations/0001.py"]
     paths += [str(tmp_path / "abs" / "xyz"), "django-5/x.py", "stub.pyi", "../up.py"]
+    paths += ["x|y.py", "x", "y.py", "(z)", "z"]
     for count in (1, 2, len(patterns)):
         for start in range(len(patterns)):
             chosen = (patterns[start:] + patterns[:start])[:count]

@@ -55,13 +55,16 @@ def test_a_file_without_a_root_is_a_project_of_its_own(tmp_path: Path) -> None:
         ("ns/inner/mod.py", "ns.inner.mod", False, None),  # namespace packages
         ("backend/app/db.py", "backend.app.db", False, "app.db"),
         ("backend/app/__init__.py", "backend.app", True, "app"),
+        ("backend/app/sub/mod.py", "backend.app.sub.mod", False, "app.sub.mod"),
+        ("backend/app/sub/__init__.py", "backend.app.sub", True, "app.sub"),
     ],
 )
 def test_module_names(
     tmp_path: Path, path: str, name: str, package: bool, short: str | None
 ) -> None:
     make(tmp_path, {"pyproject.toml": "", "app/__init__.py": "", "src/pkg/__init__.py": "",
-                    "backend/app/__init__.py": "", path: ""})  # fmt: skip
+                    "backend/app/__init__.py": "", "backend/app/sub/__init__.py": "",
+                    path: ""})  # fmt: skip
     found = module_name(tmp_path / path, tmp_path)
     assert (found.name, found.is_package, found.short) == (name, package, short)
 

@@ -51,6 +51,7 @@ def forget_roots() -> None:
     removed: the language server's long-lived process)."""
     _ROOTS.clear()
     _is_package.cache_clear()
+    _package_depth.cache_clear()
 
 
 @lru_cache(maxsize=1024)
@@ -95,11 +96,7 @@ def module_name(path: str | os.PathLike[str], root: Path | None) -> ModuleName:
 
 def _short_name(absolute: str, parts: list[str], is_package: bool) -> str | None:
     """The name below the nearest ancestor directory without ``__init__.py``."""
-    directory = os.path.dirname(absolute)
-    depth = 0
-    while _is_package(directory) and os.path.dirname(directory) != directory:
-        directory = os.path.dirname(directory)
-        depth += 1
+    depth = _package_depth(os.path.dirname(absolute))
     if not depth:  # a namespace package's module: nothing imports it by a shorter name
         return None
     keep = depth + (0 if is_package else 1)
@@ -107,6 +104,16 @@ def _short_name(absolute: str, parts: list[str], is_package: bool) -> str | None
     if short == ".".join(parts) or short.split(".")[0] in sys.stdlib_module_names:
         return None
     return short
+
+
+@lru_cache(maxsize=4096)
+def _package_depth(directory: str) -> int:
+    """How many directories up from ``directory`` (itself included) are packages in a
+    row: asked once per directory, not once per file."""
+    if not _is_package(directory):
+        return 0
+    parent = os.path.dirname(directory)
+    return 0 if parent == directory else 1 + _package_depth(parent)
 
 
 @lru_cache(maxsize=4096)
