@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,3 +90,46 @@ def test_overlapping_pauses_in_threads_leave_it_enabled() -> None:
         thread.join(timeout=30)
     assert not errors
     assert gc.isenabled()
+
+
+def test_a_summary_leaves_no_cycles_behind() -> None:
+    """The index's build runs with the collector paused: a summary must not leave its
+    scopes (and the nodes they hold) for a collection that never comes."""
+    from flake8_asyncio_run.options import AnalysisOptions
+    from flake8_asyncio_run.project.summarize import summarize
+
+    text = (
+        "import asyncio\nfrom db import get_pool\n\nPOOL = None\n\n"
+        "class Repo:\n    def save(self, x):\n        return [y for y in x if (lambda z: z)(y)]\n\n"
+        "def task(n):\n    global POOL\n    def inner():\n        return Repo().save(n)\n"
+        "    asyncio.run(get_pool())\n    return inner()\n"
+    )
+    gc.collect()
+    gc.disable()
+    facts = summarize(parse_source(text), "tasks", False, AnalysisOptions())
+    found = gc.collect()
+    assert found == 0, f"{found} objects were left in reference cycles"
+    assert [f.name for f in facts.functions] == ["tasks.Repo.save", "tasks.task"]
+
+
+def test_the_index_builds_with_the_collector_paused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flake8_asyncio_run.options import AnalysisOptions
+    from flake8_asyncio_run.project import build
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "tasks.py").write_text("import asyncio\n\ndef t():\n    asyncio.run(f())\n")
+    collecting: list[bool] = []
+    original = build.summarize_source
+
+    def recording(*args: Any) -> Any:
+        collecting.append(gc.isenabled())
+        return original(*args)
+
+    monkeypatch.setattr(build, "summarize_source", recording)
+    gc.enable()
+    project = build.build_project(tmp_path, AnalysisOptions(), (), use_cache=False)
+    assert collecting == [False]
+    assert gc.isenabled()
+    assert "tasks" in project.index.modules

@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from stat import S_ISREG
 
+from flake8_asyncio_run.collector import collector_paused
 from flake8_asyncio_run.import_lines import import_names
 from flake8_asyncio_run.notebook.cells import is_notebook_path
 from flake8_asyncio_run.options import AnalysisOptions
@@ -137,9 +138,13 @@ def _build(
     stats: list[os.stat_result] | None = None,
 ) -> Project:
     builder = _Builder(root, options, stored)
-    for number, path in enumerate(files):
-        builder.add(path, stats[number] if stats is not None else None)
-    index = builder.finish()
+    # A build makes few reference cycles (a summary breaks its scopes' own), and each
+    # collection walked every summary and byte string kept so far: 2 s of CPU over the
+    # 11,741 files of the async corpus, for nothing to collect.
+    with collector_paused():
+        for number, path in enumerate(files):
+            builder.add(path, stats[number] if stats is not None else None)
+        index = builder.finish()
     if cache is not None and builder.changed:
         cache.save(Stored(builder.entries_by_key(), index.summary_words.pairs))
     return Project(root, index, builder.names, builder.state(), builder.quiet(index))

@@ -30,7 +30,10 @@ def summarize(
     package = module if is_package else module.rpartition(".")[0]
     builder = _LoadCollector(tree, package)
     resolver = Resolver(builder, options.runners, options.factories, module)
-    return _Summary(builder, resolver, module).facts()
+    try:
+        return _Summary(builder, resolver, module).facts()
+    finally:
+        builder.release()
 
 
 class _LoadCollector(ScopeBuilder):
