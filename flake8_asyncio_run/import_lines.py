@@ -16,11 +16,27 @@ _NAME = re.compile(rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*")
 _NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
+#: The last bytes object read and its names: the project index asks the rules'
+#: prefilter twice about the same bytes (with and without factories).  One entry, by
+#: identity, so nothing is hashed and only the last file's bytes are kept.
+_last: tuple[bytes, frozenset[bytes]] = (b"", frozenset())
+
+
 def import_name_bytes(data: bytes) -> frozenset[bytes]:
     """Every name in the lines of an import statement: each line that holds the word
     ``import`` (a ``from`` clause, ``x = 1; import y``), the lines a backslash joins to
     it, and the rest of a bracketed list it opens.  Strings and comments that spell
     ``import`` only add names, which can only make a test say yes."""
+    global _last
+    last = _last  # one read: another thread may replace it meanwhile
+    if last[0] is data:
+        return last[1]
+    found = _import_name_bytes(data)
+    _last = (data, found)
+    return found
+
+
+def _import_name_bytes(data: bytes) -> frozenset[bytes]:
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     names: set[bytes] = set()

@@ -17,7 +17,7 @@ from cli_helpers import cli
 
 from flake8_asyncio_run.checker import check_files
 from flake8_asyncio_run.config import Settings
-from flake8_asyncio_run.import_lines import import_names
+from flake8_asyncio_run.import_lines import import_name_bytes, import_names
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.project import build
 from flake8_asyncio_run.project.build import build_project
@@ -62,6 +62,19 @@ def test_import_names_holds_every_imported_name(text: bytes, names: set[str]) ->
 )
 def test_import_names_leave_out_names_outside_import_statements(text: bytes) -> None:
     assert not {"main", "db"} & import_names(text)
+
+
+def test_import_names_remember_only_the_same_bytes_object() -> None:
+    """The last answer is reused for the very same bytes object (the prefilter asks
+    twice), never for other bytes, even equal ones made anew or of the same length."""
+    first = b"import app.db\n"
+    assert import_name_bytes(first) == {b"import", b"app", b"db"}
+    assert import_name_bytes(first) is import_name_bytes(first)
+    other = b"import app.xy\n"
+    assert import_name_bytes(other) == {b"import", b"app", b"xy"}
+    assert import_name_bytes(first) == {b"import", b"app", b"db"}
+    equal = bytes(bytearray(first))
+    assert equal is not first and import_name_bytes(equal) == {b"import", b"app", b"db"}
 
 
 # nameable / any_pair_in ---------------------------------------------------------------
