@@ -57,7 +57,7 @@ def run_add_noqa(args: argparse.Namespace) -> int:
     if stdin_file(args, settings) is not None:
         raise UsageError("--add-noqa writes files in place; it cannot read standard input ('-')")
     paths = collect_paths(args, settings)
-    run = _Run(settings, projects_for(settings, paths, args.paths), reason)
+    run = _Run(settings, projects_for(settings, paths, args.paths, args.jobs), reason)
     if settings.cache:
         results = check_cached(paths, settings, args.jobs, run.projects, False)
     else:

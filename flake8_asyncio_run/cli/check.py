@@ -35,7 +35,7 @@ def run_check(args: argparse.Namespace) -> int:
     projects: Projects | None = None
     if stdin is None:
         paths = collect_paths(args, settings)
-        projects = projects_for(settings, paths, args.paths)
+        projects = projects_for(settings, paths, args.paths, args.jobs)
         if settings.cache:
             # --statistics counts findings: no fixes planned, no text needed.
             needs_text = FORMATS[args.output_format].needs_text and not args.statistics

@@ -96,13 +96,16 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return settings.merged(normalize(flags, COMMAND_LINE), COMMAND_LINE)
 
 
-def projects_for(settings: Settings, paths: Sequence[str], given: Sequence[str] = ()) -> Projects:
+def projects_for(
+    settings: Settings, paths: Sequence[str], given: Sequence[str] = (), jobs: int | None = 1
+) -> Projects:
     """The run's project indexes: the files named are in them even where an exclude
     would skip them in a walk.  ``given``: the command line's paths, whose directories
-    were walked to find ``paths`` (a project inside one needs no walk again)."""
+    were walked to find ``paths`` (a project inside one needs no walk again).
+    ``jobs``: the command line's ``-j`` (None: one process per CPU)."""
     named = [p for p in paths if p != "-"]
     walked = [p for p in given if p != "-" and os.path.isdir(p)]
-    return Projects(settings.analysis, settings.excludes, named, settings.cache, walked)
+    return Projects(settings.analysis, settings.excludes, named, settings.cache, walked, jobs)
 
 
 def collect_paths(args: argparse.Namespace, settings: Settings) -> list[str]:

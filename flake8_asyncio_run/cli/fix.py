@@ -196,7 +196,7 @@ def run_fix(args: argparse.Namespace) -> int:
     if stdin is None:
         paths = collect_paths(args, settings)
         run.inputs = paths
-        run.projects = projects_for(settings, paths, args.paths)
+        run.projects = projects_for(settings, paths, args.paths, args.jobs)
         if settings.cache:
             run.cache = ResultsCache(settings, run.projects)
         for path in paths:

@@ -35,6 +35,7 @@ from flake8_asyncio_run.project.context import ModuleContext
 from flake8_asyncio_run.project.facts import ModuleFacts
 from flake8_asyncio_run.project.index import ProjectIndex
 from flake8_asyncio_run.project.layout import ModuleName, module_name, project_files
+from flake8_asyncio_run.project.summaries import summarise_all
 from flake8_asyncio_run.project.summarize import summarize
 from flake8_asyncio_run.resolution import factory_names
 from flake8_asyncio_run.sourcefile import decode_source
@@ -104,29 +105,31 @@ def build_project(
     named: Iterable[str] = (),
     use_cache: bool = True,
     walked: bool = False,
+    jobs: int | None = 1,
 ) -> Project:
     """The index of the project at ``root`` (every file under it, and the ``named``
     ones); of the named files alone when there is no root.  ``walked``: the named
     files are a walk of a directory holding the root, with the same excludes, so the
     root needs no walk of its own.  Notebooks among the named files are left out: they
-    are no modules (nothing imports them), and their JSON is not Python."""
+    are no modules (nothing imports them), and their JSON is not Python.  ``jobs``:
+    at most this many processes summarise (None: one per CPU; ``summaries``)."""
     named = [os.path.abspath(p) for p in named if not is_notebook_path(p)]
     if root is None or walked:
         files = list(dict.fromkeys(named))
     else:
         files = project_files(root, excludes, named)
     if not use_cache or root is None:
-        return _build(root, options, files, Stored())
+        return _build(root, options, files, Stored(), jobs=jobs)
     cache = IndexCache(root, options)
     stored = cache.load()
     stats = _fresh_stats(root, files, stored)
     if stats is not None:
-        return _build(root, options, files, stored, stats=stats)
+        return _build(root, options, files, stored, stats=stats, jobs=jobs)
     # Something must be summarised: one process at a time (flake8 -j N starts N at
     # once), the others then find the cache the first one wrote.
     with cache.locked():
         stored = cache.load()
-        return _build(root, options, files, stored, cache)
+        return _build(root, options, files, stored, cache, jobs=jobs)
 
 
 def _build(
@@ -136,8 +139,9 @@ def _build(
     stored: Stored,
     cache: IndexCache | None = None,
     stats: list[os.stat_result] | None = None,
+    jobs: int | None = 1,
 ) -> Project:
-    builder = _Builder(root, options, stored)
+    builder = _Builder(root, options, stored, jobs)
     # A build makes few reference cycles (a summary breaks its scopes' own), and each
     # collection walked every summary and byte string kept so far: 2 s of CPU over the
     # 11,741 files of the async corpus, for nothing to collect.
@@ -169,8 +173,13 @@ def _fresh_stats(root: Path, files: list[str], stored: Stored) -> list[os.stat_r
 
 
 class _Builder:
-    def __init__(self, root: Path | None, options: AnalysisOptions, stored: Stored) -> None:
+    def __init__(
+        self, root: Path | None, options: AnalysisOptions, stored: Stored, jobs: int | None = 1
+    ) -> None:
         self.root = root
+        self.jobs = jobs
+        #: Modules read and worth a summary, not summarised yet.
+        self.worthy: list[str] = []
         self.options = options
         self.stored = stored
         self.entries: dict[str, Entry] = {}
@@ -211,14 +220,18 @@ class _Builder:
         if old is not None and old.digest == found:
             self._keep(path, name, old.restamped(stat), self.stored.words_checked)
             return
-        worth = worth_summarising(data, self.options)
-        facts = summarize_source(data, name, self.options) if worth else None
-        if not worth:
-            self.unworthy.add(path)
-        entry = Entry(stat.st_size, stat.st_mtime_ns, found, facts, time.time_ns())
-        if facts is None:
-            self.data[path] = data
+        entry = Entry(stat.st_size, stat.st_mtime_ns, found, None, time.time_ns())
+        self.data[path] = data
         self._keep(path, name, entry, frozenset())
+        if worth_summarising(data, self.options):
+            self.worthy.append(path)  # summarised together, by ``summarise_worthy``
+        else:
+            self.unworthy.add(path)
+
+    def summarise_worthy(self) -> None:
+        """Summarise the modules ``add`` found worth it, in workers when many."""
+        self._summarise(self.worthy)
+        self.worthy = []
 
     def _keep(self, path: str, name: ModuleName, entry: Entry, checked: frozenset[str]) -> None:
         if entry.facts is not None and entry.facts.name != name.name:
@@ -238,11 +251,12 @@ class _Builder:
         return ProjectIndex(facts, self.options, _unique(others, self.names.values()))
 
     def finish(self) -> ProjectIndex:
+        self.summarise_worthy()
         index = self.index()
         while True:
             words = index.summary_words
             pairs = words.pairs
-            found = False
+            late: list[str] = []
             for path, checked in list(self.checked.items()):
                 missing = pairs - checked
                 if not missing:
@@ -255,8 +269,10 @@ class _Builder:
                     self.data[path] = data
                 self.checked[path] = checked | pairs
                 if words.any_pair_in(data, missing, self._imported(path, data)):
-                    found |= self._summarise_late(path, data)
-            if not found:
+                    late.append(path)
+            # The round's words come from the index as it stood before it: a module
+            # summarised in it changes them only for the next round.
+            if not self._summarise(late):
                 return index
             index = self.index()
 
@@ -268,14 +284,28 @@ class _Builder:
             self.imports[path] = None if form is None else import_names(form)
         return self.imports[path]
 
-    def _summarise_late(self, path: str, data: bytes) -> bool:
-        facts = summarize_source(data, self.names[path], self.options)
-        self.changed = True
-        if facts is None:
+    def _summarise(self, paths: list[str]) -> bool:
+        """Summarise modules read earlier; whether one of them parsed.  A module that
+        does not parse keeps its bytes for the words search, as one left out does."""
+        if not paths:
             return False
-        self.entries[path] = replace(self.entries[path], facts=facts)
-        del self.checked[path]
-        return True
+        options = self.options
+
+        def summarise(data: bytes, name: ModuleName) -> ModuleFacts | None:
+            # Looked up at each call: tests and benchmarks count the summaries.
+            return summarize_source(data, name, options)
+
+        items = [(self.data[path], self.names[path]) for path in paths]
+        found = False
+        for path, facts in zip(paths, summarise_all(items, summarise, self.jobs), strict=True):
+            self.changed = True
+            if facts is None:
+                continue
+            found = True
+            self.entries[path] = replace(self.entries[path], facts=facts)
+            del self.checked[path]
+            del self.data[path]
+        return found
 
     def quiet(self, index: ProjectIndex) -> dict[str, str]:
         pairs = index.summary_words.pairs

@@ -29,10 +29,14 @@ class Projects:
         named: Iterable[str] = (),
         use_cache: bool = True,
         walked: Iterable[str] = (),
+        jobs: int | None = 1,
     ) -> None:
         """``walked``: directories whose walk (with ``excludes``) gave ``named``: a
-        project whose root is in one of them has all its files named already."""
+        project whose root is in one of them has all its files named already.
+        ``jobs``: how many processes may summarise modules (None: one per CPU); 1 in a
+        process with threads (the language server) or inside flake8's own workers."""
         self.options = options
+        self.jobs = jobs
         self.excludes = tuple(excludes)
         self.use_cache = use_cache
         #: path -> its project's key and root: asked several times per file.
@@ -62,7 +66,13 @@ class Projects:
             if root is None and path not in named:
                 named = [*named, path]
             project = build_project(
-                root, self.options, self.excludes, named, self.use_cache, self._covers(root)
+                root,
+                self.options,
+                self.excludes,
+                named,
+                self.use_cache,
+                self._covers(root),
+                self.jobs,
             )
             self._built[key] = project
         return project

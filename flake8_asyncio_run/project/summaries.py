@@ -1,0 +1,77 @@
+"""Summarising many modules at once: in forked worker processes when there are enough
+of them to pay for the workers (the cold index of an async-heavy tree: hundreds), else
+in this process.
+
+The workers are forked, so they inherit the bytes to summarise and the function that
+does it; only each module's facts travel back.  Where forking is not available
+(macOS, Windows) or not wanted (the language server, the flake8 plugin: ``jobs`` 1),
+everything runs here, and the facts are the same either way.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from flake8_asyncio_run.project.facts import ModuleFacts
+from flake8_asyncio_run.project.layout import ModuleName
+
+#: Fewer modules than this are summarised in this process: forking two workers and
+#: sending the facts back costs about what summarising 30 modules does.
+PARALLEL_SUMMARIES = 32
+
+Summarise = Callable[[bytes, ModuleName], ModuleFacts | None]
+Item = tuple[bytes, ModuleName]
+
+#: What the forked workers inherit: the summarising function and the modules.
+_inherited: tuple[Summarise, Sequence[Item]] | None = None
+
+
+def summarise_all(
+    items: Sequence[Item], summarise: Summarise, jobs: int | None
+) -> list[ModuleFacts | None]:
+    """Each module's facts (None where it does not parse), in the order given.
+    ``jobs``: at most this many workers (None: one per CPU)."""
+    workers = min(jobs if jobs is not None else (os.cpu_count() or 1), os.cpu_count() or 1)
+    if workers < 2 or len(items) < PARALLEL_SUMMARIES or not _can_fork():
+        return [summarise(data, name) for data, name in items]
+    return _in_workers(items, summarise, workers)
+
+
+def _in_workers(
+    items: Sequence[Item], summarise: Summarise, workers: int
+) -> list[ModuleFacts | None]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _inherited
+    # Small ranges handed out as workers free up: module sizes vary a hundredfold.
+    size = max(1, len(items) // (workers * 8))
+    ranges = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    _inherited = (summarise, items)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return [facts for chunk in pool.map(_summarise_range, ranges) for facts in chunk]
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): the same work, here, gives the answer.
+        return [summarise(data, name) for data, name in items]
+    finally:
+        _inherited = None
+
+
+def _summarise_range(bounds: tuple[int, int]) -> list[ModuleFacts | None]:
+    assert _inherited is not None, "a forked worker inherits the work"
+    summarise, items = _inherited
+    return [summarise(data, name) for data, name in items[bounds[0] : bounds[1]]]
+
+
+def _can_fork() -> bool:
+    """Forking skips re-importing everything in each worker and sends no bytes; it is
+    safe in the processes that ask for workers (``check``, ``fix``), which start no
+    threads."""
+    import multiprocessing
+
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
