@@ -471,3 +471,60 @@ def test_room_is_made_on_a_thread_and_taken_back() -> None:
         deep.in_room(fail_while_unwinding, limit)
     assert deep.out_of_room(RecursionError()) and not deep.out_of_room(KeyError())
     assert deep.frames_for("x = " + " + ".join(["1"] * 400)) > 400 * deep.FRAMES_PER_LEVEL
+
+
+# --- A standard output that cannot hold the messages' characters ----------------------
+SEED_CROSS = Path(__file__).parent / "fixtures" / "seed_cross"
+
+
+def _narrow(cwd: Path, encoding: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """The command with standard output in ``encoding`` (an ASCII locale, a Windows
+    redirect): the ARO201 message's chain has ``→``."""
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "flake8_asyncio_run", *args],
+        cwd=cwd,
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": encoding},
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+@pytest.mark.parametrize("output_format", ["json", "sarif", "gitlab", "rdjson", "statistics"])
+def test_json_formats_escape_what_stdout_cannot_hold(
+    tmp_path: Path, encoding: str, output_format: str
+) -> None:
+    shutil.copytree(SEED_CROSS, tmp_path / "seed")
+    args = ["check", "--isolated", "--no-cache", "--output-format"]
+    args += ["json", "--statistics"] if output_format == "statistics" else [output_format]
+    wide = _narrow(tmp_path / "seed", "utf-8", *args, ".")
+    narrow = _narrow(tmp_path / "seed", encoding, *args, ".")
+    assert narrow.returncode == wide.returncode == 1, narrow.stderr.decode(errors="replace")
+    assert b"Traceback" not in narrow.stderr
+    narrow.stdout.decode(encoding)  # every byte in the stream's encoding
+    # The same JSON, its non-ASCII characters spelled as JSON escapes.
+    assert json.loads(narrow.stdout.decode(encoding)) == json.loads(wide.stdout.decode())
+    if output_format != "statistics":
+        assert "→".encode() in wide.stdout
+
+
+def test_text_output_escapes_what_stdout_cannot_hold(tmp_path: Path) -> None:
+    shutil.copytree(SEED_CROSS, tmp_path / "seed")
+    args = ["check", "--isolated", "--no-cache", "--output-format", "text", "."]
+    narrow = _narrow(tmp_path / "seed", "ascii", *args)
+    assert narrow.returncode == 1, narrow.stderr.decode(errors="replace")
+    assert b"Traceback" not in narrow.stderr
+    assert "tasks.analyze_photo_task \\u2192 tasks.analyze_photo" in narrow.stdout.decode("ascii")
+
+
+def test_fix_report_escapes_what_stdout_cannot_hold(tmp_path: Path) -> None:
+    shutil.copytree(SEED_CROSS, tmp_path / "seed")
+    args = ["fix", "--isolated", "--no-cache", "--diff", "--output-format", "json", "."]
+    wide = _narrow(tmp_path / "seed", "utf-8", *args)
+    narrow = _narrow(tmp_path / "seed", "ascii", *args)
+    assert narrow.returncode == wide.returncode, narrow.stderr.decode(errors="replace")
+    assert b"Traceback" not in narrow.stderr
+    assert "→".encode() in wide.stdout
+    assert json.loads(narrow.stdout.decode("ascii")) == json.loads(wide.stdout.decode())

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from flake8_asyncio_run.config import COMMAND_LINE, Settings, load_settings, normalize
 from flake8_asyncio_run.discovery import is_force_excluded, iter_python_files
@@ -28,9 +30,14 @@ class OutputError(Exception):
     """Standard output cannot be written (a full disk, a closed descriptor): exit 2."""
 
 
-def write_stdout(payload: str | bytes) -> None:
+def write_stdout(payload: str | bytes, json_document: bool = False) -> None:
     """Write the payload to standard output, bytes as they are (a diff or a fixed file
     in its own encoding), and flush it, so that a failure is seen here.
+
+    Text that standard output's encoding cannot hold (``→`` in a message, to an ASCII
+    or cp1252 stream) is escaped, never a UnicodeEncodeError: a ``json_document`` gets
+    JSON's own ``\\uXXXX`` escapes, so that it reads as the same JSON; other text
+    Python's backslash escapes.
 
     A closed pipe (``| head``) is not an error: the reader has what it wanted, the rest
     is dropped quietly and the run ends with its own exit code.  Any other failure
@@ -46,7 +53,7 @@ def write_stdout(payload: str | bytes) -> None:
             stream.flush()
             stream.buffer.write(payload)
         else:
-            stream.write(payload)
+            stream.write(encodable(payload, stream, json_document))
         stream.flush()
     except BrokenPipeError:
         discard_stdout()
@@ -54,6 +61,33 @@ def write_stdout(payload: str | bytes) -> None:
         discard_stdout()
         reason = error.strerror or str(error)
         raise OutputError(f"cannot write to standard output: {reason}") from error
+
+
+def encodable(text: str, stream: TextIO, json_document: bool = False) -> str:
+    """``text``, escaped where ``stream``'s encoding cannot hold a character."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding, getattr(stream, "errors", None) or "strict")
+    except UnicodeEncodeError:
+        if json_document:
+            # A JSON document spells non-ASCII characters only inside its strings,
+            # where an escape means the same character.
+            return _NON_ASCII.sub(_json_escape, text)
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:  # an encoding Python does not know: let the write report it
+        pass
+    return text
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # a surrogate pair, as JSON spells characters beyond the BMP
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def discard_stdout() -> None:

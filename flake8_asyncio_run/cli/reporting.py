@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from flake8_asyncio_run.checker import FileResult
 from flake8_asyncio_run.cli.common import OutputError, UsageError, write_stdout
 from flake8_asyncio_run.config import Settings
-from flake8_asyncio_run.output import write_report
+from flake8_asyncio_run.output import FORMATS, write_report
 from flake8_asyncio_run.output.color import COLOR_CHOICES, PLAIN, Palette, wants_color
 from flake8_asyncio_run.output.statistics import (
     STATISTICS_FORMATS,
@@ -92,11 +92,17 @@ def stderr_palette(args: argparse.Namespace) -> Palette:
     return Palette(wants_color(args.color or "auto", sys.stderr))
 
 
-def emit(args: argparse.Namespace, payload: str | bytes, inputs: Sequence[str] = ()) -> None:
+def emit(
+    args: argparse.Namespace,
+    payload: str | bytes,
+    inputs: Sequence[str] = (),
+    json_document: bool = False,
+) -> None:
     """The payload to standard output, or to ``--output-file`` (``inputs``: the files
-    the run read, which the output file must not be)."""
+    the run read, which the output file must not be; ``json_document``: the payload is
+    one JSON document, ``write_stdout``)."""
     if args.output_file is None:
-        write_stdout(payload)
+        write_stdout(payload, json_document)
         return
     data = payload.encode("utf-8") if isinstance(payload, str) else payload
     write_output_file(args.output_file, data, inputs)
@@ -154,4 +160,12 @@ def write_check_output(
         report = io.StringIO()
         write_report(args.output_format, results, report, settings=settings, palette=palette)
         payload = report.getvalue()
-    emit(args, payload, [result.path for result in results])
+    emit(args, payload, [result.path for result in results], is_json(args))
+
+
+def is_json(args: argparse.Namespace) -> bool:
+    """Whether the run's payload is one JSON document: a JSON format's report, or the
+    statistics as JSON."""
+    if args.statistics:
+        return bool(args.output_format == "json")
+    return FORMATS[args.output_format].json_document

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from flake8_asyncio_run.cli.common import EXIT_CLEAN, UsageError, write_stdout
@@ -38,32 +37,12 @@ def run_rule(args: argparse.Namespace) -> int:
     if args.output_format == "json":
         objects = [rule_object(rule, page) for rule, page in explained]
         payload = objects if args.all else objects[0]
-        text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-        if not _encodable(text):
-            text = json.dumps(payload, indent=2) + "\n"  # the same JSON, in ASCII
-        write_stdout(text)
+        write_stdout(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", json_document=True)
     else:
-        text = "\n".join(rule_text(rule, page) for rule, page in explained)
-        if not _encodable(text):
-            encoding = _stdout_encoding()
-            text = text.encode(encoding, "backslashreplace").decode(encoding)
-        write_stdout(text)
+        # The pages are not ASCII (``→``, ``…``): write_stdout escapes them for a stdout
+        # that cannot hold them (an ASCII locale, a redirect on Windows).
+        write_stdout("\n".join(rule_text(rule, page) for rule, page in explained))
     return EXIT_CLEAN
-
-
-def _stdout_encoding() -> str:
-    return getattr(sys.stdout, "encoding", None) or "utf-8"
-
-
-def _encodable(text: str) -> bool:
-    """Whether standard output can take the text as it is. The pages are not ASCII
-    (``→``, ``…``): an ASCII or cp1252 stdout (a redirect on Windows) gets escapes in
-    their place, never a UnicodeEncodeError."""
-    try:
-        text.encode(_stdout_encoding())
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def page_of(rule: Rule) -> str:

@@ -33,6 +33,8 @@ class Format:
     carries_fixes: bool = False
     #: Whether the format reads each file's text without fixes (gitlab's fingerprints).
     reads_text: bool = False
+    #: Whether the payload is one JSON document (escaped as JSON for a narrow stdout).
+    json_document: bool = False
 
     @property
     def needs_text(self) -> bool:
@@ -50,11 +52,11 @@ def _formats() -> dict[str, Format]:
 
     return {
         "text": Format(write_results=write_text),
-        "json": Format(write=write_json, carries_fixes=True),
-        "sarif": Format(write=write_sarif, carries_fixes=True),
+        "json": Format(write=write_json, carries_fixes=True, json_document=True),
+        "sarif": Format(write=write_sarif, carries_fixes=True, json_document=True),
         "github": Format(write=write_github),
-        "gitlab": Format(write=write_gitlab, reads_text=True),
-        "rdjson": Format(write=write_rdjson, carries_fixes=True),
+        "gitlab": Format(write=write_gitlab, reads_text=True, json_document=True),
+        "rdjson": Format(write=write_rdjson, carries_fixes=True, json_document=True),
     }
 
 
