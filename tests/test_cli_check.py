@@ -122,6 +122,35 @@ def test_exit_zero_flag(tmp_path: Path) -> None:
     assert reported(result.stdout) == {("tasks.py", 6, "ARO101")}
 
 
+def test_options_may_stand_between_paths(tmp_path: Path) -> None:
+    """As with flake8 and ruff: ``check app --exit-zero tools`` checks both paths."""
+    write(tmp_path, "app/tasks.py", TWO_LOOPS)
+    write(tmp_path, "tools/run.py", TWO_LOOPS)
+    write(tmp_path, "other/skip.py", TWO_LOOPS)
+    result = check("--isolated", "app", "--exit-zero", "tools", "--select", "ARO1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert {(Path(p).parent.name, line) for p, line, _ in _paths_and_lines(result.stdout)} == {
+        ("app", 6),
+        ("tools", 6),
+    }
+    # Nothing named: the current directory, options anywhere.
+    everything = check("--exit-zero", "--isolated", cwd=tmp_path)
+    assert len(everything.stdout.splitlines()) == 3
+    # A flag that does not exist is still a usage error, wherever it stands.
+    wrong = check("app", "--no-such-flag", "tools", cwd=tmp_path)
+    assert wrong.returncode == 2
+    assert "unrecognized arguments: --no-such-flag" in wrong.stderr
+
+
+def _paths_and_lines(stdout: str) -> list[tuple[str, int, str]]:
+    found = []
+    for line in stdout.splitlines():
+        match = _LINE.match(line)
+        assert match, line
+        found.append((match["path"], int(match["line"]), match["code"]))
+    return found
+
+
 def test_summary_counts_files(tmp_path: Path) -> None:
     write(tmp_path, "a.py", TWO_LOOPS)
     write(tmp_path, "b.py", MIXED)

@@ -93,13 +93,38 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _IntermixedParser(argparse.ArgumentParser):
+    """A command's parser that takes options between its paths, as flake8 and ruff do
+    (``check app --exit-zero tools``): argparse's ``parse_args`` stops taking paths at
+    the first option.  ``parse_known_intermixed_args`` does it in two passes, each of
+    which (before Python 3.13) calls ``parse_known_args`` again: those go straight on."""
+
+    _intermixing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        except TypeError:
+            # What intermixing cannot parse (``rule``'s CODE or --all) is parsed as usual.
+            return super().parse_known_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flake8-asyncio-run",
         description="Find and fix code that starts more than one event loop per synchronous entry.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_IntermixedParser
+    )
     commands.required = True
 
     check = commands.add_parser("check", help="report findings")

@@ -151,6 +151,18 @@ def test_diff_prints_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFi
     assert err.strip() == "1 fixable"
 
 
+def test_options_may_stand_between_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = write(tmp_path, "a.py", TWO_CALLS)
+    second = write(tmp_path, "b.py", TWO_CALLS)
+    code, out, err = run(capsys, str(first), "--diff", str(second))
+    assert code == 1
+    assert f"--- {first}\n" in out and f"--- {second}\n" in out
+    assert first.read_text() == second.read_text() == TWO_CALLS  # --diff writes nothing
+    assert err.strip() == "2 fixable"
+
+
 def test_diff_exits_0_without_a_diff_even_with_findings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
