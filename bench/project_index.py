@@ -31,7 +31,6 @@ and prefect are then four projects of their own, as their own checkouts would be
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import shutil
@@ -245,35 +244,39 @@ class Counts:
 
 @contextmanager
 def counting(counts: Counts) -> Iterator[None]:
-    """Count every ``ast.parse`` while a build runs, and the modules it parsed."""
+    """Count every parse (``parse_source``) while a build runs, and the modules it parsed."""
     from flake8_asyncio_run.project import build
 
-    real_parse = build.ast.parse
+    real_parse = build.parse_source
     real_summarize = build.summarize_source
-    real_late = build._Builder._summarise_late
+    real_worthy = build._Builder.summarise_worthy
+    after_worthy = False  # the modules summarised from now on were found by the words
 
-    def parse(*args: Any, **kwargs: Any) -> ast.AST:
+    def parse(*args: Any, **kwargs: Any) -> Any:
         counts.parses += 1
         return real_parse(*args, **kwargs)
 
     def summarize_source(data: bytes, name: Any, options: Any) -> Any:
         counts.parsed_modules.add(name.name)
-        return real_summarize(data, name, options)
+        facts = real_summarize(data, name, options)
+        counts.late += after_worthy and facts is not None
+        return facts
 
-    def late(self: Any, path: str, data: bytes) -> bool:
-        found = real_late(self, path, data)
-        counts.late += found
-        return found
+    def worthy(self: Any) -> None:
+        nonlocal after_worthy
+        after_worthy = False
+        real_worthy(self)
+        after_worthy = True
 
-    build.ast.parse = parse  # type: ignore[assignment]
+    build.parse_source = parse  # type: ignore[assignment]
     build.summarize_source = summarize_source  # type: ignore[assignment]
-    build._Builder._summarise_late = late  # type: ignore[method-assign]
+    build._Builder.summarise_worthy = worthy  # type: ignore[method-assign]
     try:
         yield
     finally:
-        build.ast.parse = real_parse
+        build.parse_source = real_parse
         build.summarize_source = real_summarize
-        build._Builder._summarise_late = real_late  # type: ignore[method-assign]
+        build._Builder.summarise_worthy = real_worthy  # type: ignore[method-assign]
 
 
 def count_build(root: Path) -> Counts:
