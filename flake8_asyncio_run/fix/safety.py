@@ -316,13 +316,58 @@ def _statement_surely(statement: cst.CSTNode, runners: set[int]) -> bool:
         head = statement.iter if isinstance(statement, cst.For) else statement.test
         return _expression_surely(head, runners)
     if isinstance(statement, (cst.Try, cst.TryStar)):
-        return _suite_surely(statement.body, runners)
+        return _try_surely(statement, runners)
     if isinstance(statement, cst.With):
         items = any(_expression_surely(item.item, runners) for item in statement.items)
-        return items or _suite_surely(statement.body, runners)
+        if items:
+            return True
+        # contextlib.suppress swallows what the body raises before its runner call.
+        suppressing = any(_suppresses(item.item) for item in statement.items)
+        return not suppressing and _suite_surely(statement.body, runners)
     if isinstance(statement, cst.Match):
         return _expression_surely(statement.subject, runners)
     return False
+
+
+def _try_surely(statement: cst.Try | cst.TryStar, runners: set[int]) -> bool:
+    """A ``try`` whose body surely starts a loop may still end normally without one:
+    what the body raises before its runner call (``checked(x)``) a handler may catch,
+    and a ``finally`` that returns swallows it.  So every handler must start a loop
+    itself or raise again, and the ``finally`` must not leave."""
+    if not _suite_surely(statement.body, runners):
+        return False
+    if statement.finalbody is not None and _may_leave(statement.finalbody):
+        return False
+    return all(
+        _suite_surely(handler.body, runners) or _suite_raises(handler.body)
+        for handler in statement.handlers
+    )
+
+
+def _suite_raises(suite: cst.BaseSuite) -> bool:
+    """Whether the block surely ends in a ``raise`` of its own statements (a handler
+    that re-raises leaves with an exception, as the original does)."""
+    lines = suite.body if isinstance(suite, cst.IndentedBlock) else [suite]
+    for line in lines:
+        if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in line.body:
+                if isinstance(small, cst.Raise):
+                    return True
+                if isinstance(small, (cst.Return, cst.Break, cst.Continue)):
+                    return False
+        elif _may_leave(line):
+            return False
+    return False
+
+
+def _suppresses(node: cst.BaseExpression) -> bool:
+    """``suppress(...)`` or ``contextlib.suppress(...)``: a context manager that ends the
+    block normally when the body raises."""
+    if not isinstance(node, cst.Call):
+        return False
+    func = node.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+    return name == "suppress"
 
 
 def _suite_surely(suite: cst.BaseSuite, runners: set[int]) -> bool:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from layout_checks import blank_line_errors
 from loopdriver import run_program
 from proof_harness import (
+    RUNNER,
     STYLES,
     Style,
     assert_compiles,
@@ -404,3 +405,89 @@ def test_in_test_files_loop_fixes_are_never_safe(style: Style) -> None:
 
 TEST_PATHS = ["tests/test_program.py", "pkg/tests/helpers.py", "program_test.py", "conftest.py"]
 LOOP_RULES = {"ARO101", "ARO102"}
+
+
+# --- Found by the property above: handled exceptions and suppressing blocks -------------
+_HANDLED = {
+    # What the body raises before its runner call is caught: the try ends normally
+    # with no loop started (hypothesis's example, trimmed).
+    "handler-swallows": """
+        def task(a, b):
+            x = 0
+            for i in range(a):
+                x = asyncio.run(fetch(x))
+            try:
+                checked(b)
+                x = asyncio.run(fetch(x))
+            except ValueError as error:
+                log.append(str(error))
+            return x
+        """,
+    "finally-returns": """
+        def task(a, b):
+            x = 0
+            for i in range(a):
+                x = asyncio.run(fetch(x))
+            try:
+                checked(b)
+                x = asyncio.run(fetch(x))
+            finally:
+                return x
+        """,
+    "suppress": """
+        def task(a, b):
+            x = 0
+            for i in range(a):
+                x = asyncio.run(fetch(x))
+            with contextlib.suppress(ValueError):
+                checked(b)
+                x = asyncio.run(fetch(x))
+            return x
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HANDLED))
+def test_a_path_that_handles_an_exception_keeps_behaviour_in_a_running_loop(name: str) -> None:
+    """``checked(0)`` raises before the runner call and the exception is handled: inside
+    a running loop the original returns, while ``with asyncio.Runner()`` (or a combined
+    coroutine) raises.  No style may call such a fix safe."""
+    source = PRELUDE + EXTRA + "\n\n" + program(_HANDLED[name])
+    assert remaining_loop_findings(source)
+    calls = ["task(0, 0)", "task(1, 0)", "task(1, 2)", "task(0, 7)"]
+    for style in STYLES:
+        fixed, outcome = fix_api(source, style)
+        assert_compiles(fixed)
+        if not style.unsafe:
+            assert "safe" not in {plan.applicability for plan in outcome.applied}, fixed
+            assert_same_in_a_running_loop(source, fixed, calls)
+        before = run_program(source, "program.py", [*calls, "log"])
+        after = run_program(fixed, "program.py", [*calls, "log"])
+        assert_equivalent(before, after, fixed)
+
+
+def test_a_handler_that_raises_again_keeps_the_fix_safe() -> None:
+    """A handler that re-raises leaves with an exception, as the original does: the
+    runner style stays safe, and behaves the same, a running loop included."""
+    source = (
+        PRELUDE
+        + EXTRA
+        + "\n\n"
+        + program(
+            """
+        def task(a, b):
+            x = asyncio.run(fetch(a))
+            try:
+                checked(b)
+                x = asyncio.run(fetch(x))
+            except ValueError:
+                log.append("again")
+                raise
+            return x
+        """
+        )
+    )
+    fixed, outcome = fix_api(source, RUNNER)
+    assert [plan.applicability for plan in outcome.applied] == ["safe"], outcome.reasons
+    assert "asyncio.Runner()" in fixed
+    assert_same_in_a_running_loop(source, fixed, ["task(0, 1)", "task(2, 3)"])
