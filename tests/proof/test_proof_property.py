@@ -408,42 +408,38 @@ LOOP_RULES = {"ARO101", "ARO102"}
 
 
 # --- Found by the property above: handled exceptions and suppressing blocks -------------
+#: A loop that may run zero times, so that the last runner call decides whether a
+#: path starts a loop; each case's tail holds that call.
+_LOOP_FIRST = """
+def task(a, b):
+    x = 0
+    for i in range(a):
+        x = asyncio.run(fetch(x))
+"""
 _HANDLED = {
     # What the body raises before its runner call is caught: the try ends normally
     # with no loop started (hypothesis's example, trimmed).
     "handler-swallows": """
-        def task(a, b):
-            x = 0
-            for i in range(a):
-                x = asyncio.run(fetch(x))
-            try:
-                checked(b)
-                x = asyncio.run(fetch(x))
-            except ValueError as error:
-                log.append(str(error))
-            return x
-        """,
+    try:
+        checked(b)
+        x = asyncio.run(fetch(x))
+    except ValueError as error:
+        log.append(str(error))
+    return x
+""",
     "finally-returns": """
-        def task(a, b):
-            x = 0
-            for i in range(a):
-                x = asyncio.run(fetch(x))
-            try:
-                checked(b)
-                x = asyncio.run(fetch(x))
-            finally:
-                return x
-        """,
+    try:
+        checked(b)
+        x = asyncio.run(fetch(x))
+    finally:
+        return x
+""",
     "suppress": """
-        def task(a, b):
-            x = 0
-            for i in range(a):
-                x = asyncio.run(fetch(x))
-            with contextlib.suppress(ValueError):
-                checked(b)
-                x = asyncio.run(fetch(x))
-            return x
-        """,
+    with contextlib.suppress(ValueError):
+        checked(b)
+        x = asyncio.run(fetch(x))
+    return x
+""",
 }
 
 
@@ -452,7 +448,7 @@ def test_a_path_that_handles_an_exception_keeps_behaviour_in_a_running_loop(name
     """``checked(0)`` raises before the runner call and the exception is handled: inside
     a running loop the original returns, while ``with asyncio.Runner()`` (or a combined
     coroutine) raises.  No style may call such a fix safe."""
-    source = PRELUDE + EXTRA + "\n\n" + program(_HANDLED[name])
+    source = PRELUDE + EXTRA + "\n" + _LOOP_FIRST + _HANDLED[name].lstrip("\n")
     assert remaining_loop_findings(source)
     calls = ["task(0, 0)", "task(1, 0)", "task(1, 2)", "task(0, 7)"]
     for style in STYLES:
