@@ -37,13 +37,7 @@ from flake8_asyncio_run.cli.common import (
     write_stdout,
 )
 from flake8_asyncio_run.cli.deep import TooDeep, frames_for, in_room, out_of_room
-from flake8_asyncio_run.cli.reporting import (
-    emit,
-    is_json,
-    refuse_conflicts,
-    stderr_palette,
-    stdout_palette,
-)
+from flake8_asyncio_run.cli.reporting import emit, refuse_conflicts, stderr_palette, stdout_palette
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, Span
 from flake8_asyncio_run.fix import FixOutcome, StyleOption, fix_text
@@ -232,10 +226,9 @@ def _write_payload(run: _Run) -> None:
             fixed.update(fixed_codes(outcome))
         codes = (finding.code for result in run.results for finding in result.findings)
         rows = code_statistics(codes, fixed)
-        payload = render_statistics(rows, args.output_format, stdout_palette(args))
-        emit(args, payload, inputs, is_json(args))
+        emit(args, render_statistics(rows, args.output_format, stdout_palette(args)), inputs)
     elif args.output_format != "text":
-        emit(args, run.render_report(), inputs, is_json(args))
+        emit(args, run.render_report(), inputs)
     else:
         emit(args, stdout_palette(args).diff(b"".join(run.diffs)), inputs)
 

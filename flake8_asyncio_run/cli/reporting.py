@@ -92,17 +92,11 @@ def stderr_palette(args: argparse.Namespace) -> Palette:
     return Palette(wants_color(args.color or "auto", sys.stderr))
 
 
-def emit(
-    args: argparse.Namespace,
-    payload: str | bytes,
-    inputs: Sequence[str] = (),
-    json_document: bool = False,
-) -> None:
+def emit(args: argparse.Namespace, payload: str | bytes, inputs: Sequence[str] = ()) -> None:
     """The payload to standard output, or to ``--output-file`` (``inputs``: the files
-    the run read, which the output file must not be; ``json_document``: the payload is
-    one JSON document, ``write_stdout``)."""
+    the run read, which the output file must not be)."""
     if args.output_file is None:
-        write_stdout(payload, json_document)
+        write_stdout(payload, is_json(args))
         return
     data = payload.encode("utf-8") if isinstance(payload, str) else payload
     write_output_file(args.output_file, data, inputs)
@@ -160,7 +154,7 @@ def write_check_output(
         report = io.StringIO()
         write_report(args.output_format, results, report, settings=settings, palette=palette)
         payload = report.getvalue()
-    emit(args, payload, [result.path for result in results], is_json(args))
+    emit(args, payload, [result.path for result in results])
 
 
 def is_json(args: argparse.Namespace) -> bool:
