@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import gc
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ from flake8_asyncio_run.analysis import (
 )
 from flake8_asyncio_run.config import Settings
 from flake8_asyncio_run.findings import Finding, ScopeRef, Span
+from flake8_asyncio_run.forking import fork_context
 from flake8_asyncio_run.lines import split_lines
 from flake8_asyncio_run.noqa import remove_suppressed
 from flake8_asyncio_run.notebook.cells import NotebookError, is_notebook_path
@@ -40,7 +40,7 @@ from flake8_asyncio_run.sourcefile import (
 )
 
 if TYPE_CHECKING:
-    from multiprocessing.context import BaseContext
+    pass
 
 #: Without a project index: below this many files, starting worker processes costs
 #: more than it saves.
@@ -253,7 +253,7 @@ def _check_in_workers(
     # cost far more than the rest, and nobody knows in advance where they are.
     size = max(1, len(paths) // (workers * 16))
     chunks = [list(paths[start : start + size]) for start in range(0, len(paths), size)]
-    context = _fork_context()
+    context = fork_context()
     global _INHERITED
     # Forked workers inherit the indexes; only a spawned worker needs them sent.
     _INHERITED = projects if context is not None else None
@@ -277,13 +277,3 @@ def _check_chunk(
     for result in results:
         result.projects = None  # the parent has them: never pickled back
     return results
-
-
-def _fork_context() -> BaseContext | None:
-    """Forking skips re-importing everything in each worker; it is safe here because
-    the checker starts no threads.  Elsewhere (macOS, Windows) keep the default."""
-    import multiprocessing
-
-    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return None

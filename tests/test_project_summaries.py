@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 
+from flake8_asyncio_run.forking import fork_context
 from flake8_asyncio_run.options import AnalysisOptions
 from flake8_asyncio_run.project import summaries
 from flake8_asyncio_run.project.build import build_project, summarize_source
 from flake8_asyncio_run.project.layout import ModuleName
 
 needs_fork = pytest.mark.skipif(
-    not summaries._can_fork(), reason="workers are forked only where fork is available"
+    fork_context() is None, reason="workers are forked only where fork is available"
 )
 
 
@@ -45,9 +46,9 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     used: list[int] = []
     real = summaries._in_workers
 
-    def in_workers(items: Any, summarise: Any, workers: int) -> Any:
+    def in_workers(items: Any, summarise: Any, workers: int, context: Any) -> Any:
         used.append(workers)
-        return real(items, summarise, workers)
+        return real(items, summarise, workers, context)
 
     monkeypatch.setattr(summaries, "_in_workers", in_workers)
     return used

@@ -11,11 +11,15 @@ everything runs here, and the facts are the same either way.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
+from flake8_asyncio_run.forking import fork_context
 from flake8_asyncio_run.project.facts import ModuleFacts
 from flake8_asyncio_run.project.layout import ModuleName
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 #: Fewer modules than this are summarised in this process: forking two workers and
 #: sending the facts back costs about what summarising 30 modules does.
@@ -34,15 +38,15 @@ def summarise_all(
     """Each module's facts (None where it does not parse), in the order given.
     ``jobs``: at most this many workers (None: one per CPU)."""
     workers = min(jobs if jobs is not None else (os.cpu_count() or 1), os.cpu_count() or 1)
-    if workers < 2 or len(items) < PARALLEL_SUMMARIES or not _can_fork():
+    context = fork_context() if workers >= 2 and len(items) >= PARALLEL_SUMMARIES else None
+    if context is None:
         return [summarise(data, name) for data, name in items]
-    return _in_workers(items, summarise, workers)
+    return _in_workers(items, summarise, workers, context)
 
 
 def _in_workers(
-    items: Sequence[Item], summarise: Summarise, workers: int
+    items: Sequence[Item], summarise: Summarise, workers: int, context: BaseContext
 ) -> list[ModuleFacts | None]:
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -52,7 +56,6 @@ def _in_workers(
     ranges = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _inherited = (summarise, items)
     try:
-        context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             return [facts for chunk in pool.map(_summarise_range, ranges) for facts in chunk]
     except BrokenProcessPool:
@@ -66,12 +69,3 @@ def _summarise_range(bounds: tuple[int, int]) -> list[ModuleFacts | None]:
     assert _inherited is not None, "a forked worker inherits the work"
     summarise, items = _inherited
     return [summarise(data, name) for data, name in items[bounds[0] : bounds[1]]]
-
-
-def _can_fork() -> bool:
-    """Forking skips re-importing everything in each worker and sends no bytes; it is
-    safe in the processes that ask for workers (``check``, ``fix``), which start no
-    threads."""
-    import multiprocessing
-
-    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
